@@ -1,0 +1,17 @@
+/**
+ * The ordered list of migrations. Listing classes (not a glob) keeps migrations working the
+ * same from TypeScript sources (tests, CLI) and compiled output.
+ */
+import { EnablePgcrypto1795564800000 } from './1795564800000-EnablePgcrypto';
+import { CreateRetailTables1795564801000 } from './1795564801000-CreateRetailTables';
+import { CreateEncryptionTriggers1795564802000 } from './1795564802000-CreateEncryptionTriggers';
+import { CreateDecryptedViews1795564803000 } from './1795564803000-CreateDecryptedViews';
+import { CreateRolesAndGrants1795564804000 } from './1795564804000-CreateRolesAndGrants';
+
+export const MIGRATIONS = [
+  EnablePgcrypto1795564800000,
+  CreateRetailTables1795564801000,
+  CreateEncryptionTriggers1795564802000,
+  CreateDecryptedViews1795564803000,
+  CreateRolesAndGrants1795564804000,
+];

@@ -1,0 +1,32 @@
+/**
+ * `npm run migration:run`: applies pending migrations to the configured database (DATABASE_URL,
+ * or the embedded one under DATA_DIR, started for the occasion), then exits.
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { migrateDatabase } from '../database/database-migrator';
+import { prepareRuntime } from '../database/runtime-environment';
+
+async function main(): Promise<void> {
+  const logger = new Logger('Migrate');
+  const { config, embedded } = await prepareRuntime(process.env, logger);
+  try {
+    const applied = await migrateDatabase(
+      config.databaseUrl,
+      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
+      config.dbSsl,
+    );
+    logger.log(
+      applied.length
+        ? `Applied: ${applied.join(', ')}`
+        : 'Nothing to apply: the schema is up to date',
+    );
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

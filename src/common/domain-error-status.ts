@@ -1,0 +1,24 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainErrorCode } from './domain-error';
+
+/** Exhaustive: adding a code without a status is a compile error. */
+export function statusOf(code: DomainErrorCode): HttpStatus {
+  switch (code) {
+    case DomainErrorCode.NotFound:
+      return HttpStatus.NOT_FOUND;
+    case DomainErrorCode.InvalidInput:
+      return HttpStatus.BAD_REQUEST;
+    case DomainErrorCode.Unauthenticated:
+      return HttpStatus.UNAUTHORIZED;
+    case DomainErrorCode.Forbidden:
+      return HttpStatus.FORBIDDEN;
+    case DomainErrorCode.Conflict:
+      return HttpStatus.CONFLICT;
+    case DomainErrorCode.PayloadTooLarge:
+      return HttpStatus.PAYLOAD_TOO_LARGE;
+    case DomainErrorCode.UnsupportedMediaType:
+      return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case DomainErrorCode.Unavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+  }
+}

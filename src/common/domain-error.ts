@@ -1,0 +1,30 @@
+/**
+ * Typed domain errors. Features throw these (never HttpException from services), and the one
+ * global filter maps each code to an HTTP status.
+ */
+export enum DomainErrorCode {
+  NotFound = 'NOT_FOUND',
+  InvalidInput = 'INVALID_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  Conflict = 'CONFLICT',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  Unavailable = 'UNAVAILABLE',
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (message: string): DomainError =>
+  new DomainError(DomainErrorCode.NotFound, message);
+export const invalidInput = (message: string, details?: Record<string, unknown>): DomainError =>
+  new DomainError(DomainErrorCode.InvalidInput, message, details);

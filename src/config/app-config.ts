@@ -1,0 +1,106 @@
+/**
+ * The one validated configuration. Built once at boot from the environment (plus, in embedded
+ * mode, the generated secrets); feature code receives it by injection and never reads
+ * process.env.
+ */
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+import { EnvironmentVariables } from './environment-variables';
+import { decodeSecret } from './secret-key.validator';
+
+export type Environment = Record<string, string | undefined>;
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment variables:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export class AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** The owner/migrator connection; the service's own pool logs in as app_user. */
+  readonly databaseUrl: string;
+  /** True when the database is the embedded one started by this process. */
+  readonly embedded: boolean;
+  readonly dbPoolSize: number;
+  readonly dbSsl: 'disable' | 'require' | 'verify-full';
+  /** AES key as canonical lower-case hex: the same bytes always give the same passphrase. */
+  readonly encryptionKey: string;
+  readonly blindIndexKey: string;
+  readonly jwtSecret: string;
+  readonly jwtIssuer?: string;
+  readonly jwtAudience?: string;
+  readonly appDbPassword: string;
+  readonly grafanaDbPassword: string;
+  readonly logLevel: string;
+  readonly statementTimeoutMs: number;
+  readonly importDir: string;
+  readonly importCron: string;
+  readonly importOnStart: boolean;
+  readonly importMaxBytes: number;
+  readonly metricsPort?: number;
+  readonly healthMinFreeDiskMb: number;
+
+  constructor(env: EnvironmentVariables, embedded: boolean) {
+    this.nodeEnv = env.NODE_ENV ?? 'development';
+    this.port = env.PORT ?? 3000;
+    this.host = env.HOST ?? '0.0.0.0';
+    this.dataDir = resolve(env.DATA_DIR ?? '.data');
+    this.databaseUrl = env.DATABASE_URL!;
+    this.embedded = embedded;
+    this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
+    this.dbSsl = (env.DB_SSL as AppConfig['dbSsl'] | undefined) ?? 'disable';
+    this.encryptionKey = decodeSecret(env.ENCRYPTION_KEY)!.toString('hex');
+    this.blindIndexKey = decodeSecret(env.BLIND_INDEX_KEY)!.toString('hex');
+    this.jwtSecret = env.JWT_SECRET;
+    this.jwtIssuer = env.JWT_ISSUER || undefined;
+    this.jwtAudience = env.JWT_AUDIENCE || undefined;
+    this.appDbPassword = env.APP_DB_PASSWORD;
+    this.grafanaDbPassword = env.GRAFANA_DB_PASSWORD;
+    this.logLevel = env.LOG_LEVEL ?? 'log';
+    this.statementTimeoutMs = env.STATEMENT_TIMEOUT_MS ?? 15_000;
+    this.importDir = resolve(env.IMPORT_DIR ?? 'data');
+    this.importCron = env.IMPORT_CRON ?? '0 */2 * * * *';
+    this.importOnStart = (env.IMPORT_ON_START ?? 'true') === 'true';
+    this.importMaxBytes = env.IMPORT_MAX_BYTES ?? 2 * 1024 ** 3;
+    this.metricsPort = env.METRICS_PORT || undefined;
+    this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }).map((m) =>
+      m.startsWith(e.property) ? m : `${e.property}: ${m}`,
+    ),
+  );
+}
+
+/**
+ * Validates the environment and returns the typed configuration, or throws a
+ * ConfigurationError naming every bad variable and what is expected. Messages never contain
+ * the values given (they may be secrets).
+ */
+export function loadConfig(env: Environment, options: { embedded: boolean }): AppConfig {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = plainToInstance(EnvironmentVariables, defined);
+  const problems = describe(validateSync(parsed, { skipMissingProperties: false }));
+  if (!options.embedded && !parsed.DATABASE_URL) {
+    problems.unshift('DATABASE_URL is required outside embedded mode');
+  }
+  if (
+    !problems.length &&
+    decodeSecret(parsed.ENCRYPTION_KEY)!.equals(decodeSecret(parsed.BLIND_INDEX_KEY)!)
+  ) {
+    problems.push('BLIND_INDEX_KEY must differ from ENCRYPTION_KEY');
+  }
+  if (problems.length) throw new ConfigurationError(problems);
+  return new AppConfig(parsed, options.embedded);
+}

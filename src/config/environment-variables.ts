@@ -1,0 +1,143 @@
+/**
+ * Every environment variable the service reads, with its validation rules. `.env.example`
+ * documents the same list; `test/config/env-example.spec.ts` fails if they drift apart.
+ */
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { IsSecretKey } from './secret-key.validator';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be a TCP port number (1-65535)' })
+  @Min(1)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  HOST?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  DATA_DIR?: string;
+
+  /** Unset: an embedded PostgreSQL starts under DATA_DIR. Set: that server is used. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[^/?]+/, {
+    message:
+      'DATABASE_URL must be a postgres:// URL naming a database (postgres://user:password@host:5432/db)',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_PG_PORT must be a TCP port number (1-65535)' })
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })
+  @Min(1)
+  @Max(100)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @IsIn(['disable', 'require', 'verify-full'], {
+    message: 'DB_SSL must be one of disable, require, verify-full',
+  })
+  DB_SSL?: string;
+
+  @IsSecretKey()
+  ENCRYPTION_KEY!: string;
+
+  @IsSecretKey()
+  BLIND_INDEX_KEY!: string;
+
+  @IsSecretKey()
+  JWT_SECRET!: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE?: string;
+
+  @IsString({ message: 'APP_DB_PASSWORD must be set (the password of the app_user database role)' })
+  @MinLength(16, { message: 'APP_DB_PASSWORD must be at least 16 characters' })
+  APP_DB_PASSWORD!: string;
+
+  @IsString({
+    message: 'GRAFANA_DB_PASSWORD must be set (the password of the grafana database role)',
+  })
+  @MinLength(16, { message: 'GRAFANA_DB_PASSWORD must be at least 16 characters' })
+  GRAFANA_DB_PASSWORD!: string;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'STATEMENT_TIMEOUT_MS must be an integer number of milliseconds' })
+  @Min(100)
+  STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  IMPORT_DIR?: string;
+
+  @IsOptional()
+  @Matches(/^(\S+\s+){4,5}\S+$/, {
+    message: 'IMPORT_CRON must be a cron expression (5 or 6 fields)',
+  })
+  IMPORT_CRON?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'IMPORT_ON_START must be true or false' })
+  IMPORT_ON_START?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_MAX_BYTES must be an integer number of bytes' })
+  @Min(1)
+  IMPORT_MAX_BYTES?: number;
+
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined && v !== '')
+  @Transform(toInt)
+  @IsInt({ message: 'METRICS_PORT must be a TCP port number (1-65535)' })
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'HEALTH_MIN_FREE_DISK_MB must be an integer number of megabytes' })
+  @Min(0)
+  HEALTH_MIN_FREE_DISK_MB?: number;
+}

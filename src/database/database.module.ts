@@ -1,0 +1,35 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { AppConfig } from '../config/app-config';
+import { urlForRole } from './connection-url';
+import { RoleScopedTransactions } from './role-scoped-transactions';
+import { sslOptions } from './ssl-options';
+
+/**
+ * The service's runtime pool logs in as app_user, which holds no data privileges of its own:
+ * every query must go through RoleScopedTransactions to act as admin, writer or analyst.
+ * Schema changes happen before the app starts, as the owner (see database-migrator.ts).
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        type: 'postgres' as const,
+        url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
+        ssl: sslOptions(config.dbSsl),
+        migrations: MIGRATIONS,
+        migrationsTableName: 'migrations',
+        synchronize: false,
+        migrationsRun: false,
+        extra: { max: config.dbPoolSize, application_name: 'smartretail' },
+        logging: ['error' as const],
+      }),
+    }),
+  ],
+  providers: [RoleScopedTransactions],
+  exports: [RoleScopedTransactions],
+})
+export class DatabaseModule {}

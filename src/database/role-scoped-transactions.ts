@@ -1,0 +1,66 @@
+/**
+ * Every database conversation of the service goes through here: one transaction on the
+ * app_user pool, switched to the caller's role. The switch and the keys are transaction-local
+ * (set_config(..., true)), so nothing leaks to the next user of the pooled connection, and the
+ * role comes from an allow-list, never from string-built SQL.
+ */
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+
+export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
+export type DatabaseRole = (typeof DATABASE_ROLES)[number];
+
+export interface TransactionScope {
+  role: DatabaseRole;
+  /** Reads run READ ONLY, so even a bug cannot write through them. */
+  readOnly?: boolean;
+  /** Published as request.jwt.claims so SQL (audit) can see who asked. */
+  claims?: Record<string, unknown>;
+  /** Defaults to STATEMENT_TIMEOUT_MS; 0 disables it (bulk imports). */
+  statementTimeoutMs?: number;
+}
+
+export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
+  typeof role === 'string' && (DATABASE_ROLES as readonly string[]).includes(role);
+
+@Injectable()
+export class RoleScopedTransactions {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async run<T>(scope: TransactionScope, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (!isDatabaseRole(scope.role))
+      throw new Error('refusing to switch to a role outside the allow-list');
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      await client.query(
+        `SELECT set_config('role', $1, true),
+                set_config('smartretail.encryption_key', $2, true),
+                set_config('smartretail.blind_index_key', $3, true),
+                set_config('request.jwt.claims', $4, true),
+                set_config('statement_timeout', $5, true)`,
+        [
+          scope.role,
+          this.config.encryptionKey,
+          this.config.blindIndexKey,
+          JSON.stringify(scope.claims ?? {}),
+          String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
+        ],
+      );
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}

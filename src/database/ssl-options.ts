@@ -1,0 +1,8 @@
+import type { TlsOptions } from 'node:tls';
+
+/** DB_SSL to node-postgres TLS options: production should use verify-full. */
+export function sslOptions(mode: string): false | TlsOptions {
+  if (mode === 'require') return { rejectUnauthorized: false };
+  if (mode === 'verify-full') return { rejectUnauthorized: true };
+  return false;
+}

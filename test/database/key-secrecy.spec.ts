@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
+import { canonicalKey, inTransaction, testSecrets, TestDatabase } from '../support/test-database';
+
+/** The server log is only readable when the tests started the (embedded) server themselves. */
+const serverLog = process.env.TEST_PG_LOG;
+const itWhenServerLogIsReadable = serverLog ? it : it.skip;
+
+describe('the encryption keys never reach the database catalog or the server log', () => {
+  let db: TestDatabase;
+  const keys = () => [
+    canonicalKey(testSecrets().encryptionKey),
+    canonicalKey(testSecrets().blindIndexKey),
+  ];
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    // Log every statement of this database, as a careless operator might.
+    await db.asOwner((owner) => owner.query(`ALTER DATABASE ${db.name} SET log_statement = 'all'`));
+  });
+  afterAll(() => db.drop());
+
+  async function exerciseKeys(marker: string, firstId: number): Promise<void> {
+    const app: Client = await db.connect('app_user');
+    try {
+      await app.query(`SELECT '${marker}' AS marker`);
+      await inTransaction(app, { role: 'writer' }, () =>
+        app.query(CLIENT_INSERT, clientParams(aClient({ client_id: firstId }))),
+      );
+      await inTransaction(app, { role: 'admin' }, () =>
+        app.query('SELECT * FROM v_clients_decrypted'),
+      );
+      await expect(
+        inTransaction(app, { role: 'writer' }, () =>
+          app.query(CLIENT_INSERT, clientParams(aClient({ client_id: firstId + 1, sexe: '?' }))),
+        ),
+      ).rejects.toThrow();
+      await expect(
+        inTransaction(app, { role: 'writer', keys: 'none' }, () =>
+          app.query(CLIENT_INSERT, clientParams(aClient({ client_id: firstId + 2 }))),
+        ),
+      ).rejects.toThrow();
+      const { rows } = await app.query(
+        `SELECT current_setting('smartretail.encryption_key', true) AS k`,
+      );
+      expect(rows[0].k ?? '').toBe('');
+    } finally {
+      await app.end();
+    }
+  }
+
+  it('keeps them out of role settings, function bodies, view definitions and settings', async () => {
+    await exerciseKeys(`catalog-${randomBytes(4).toString('hex')}`, 1);
+    const catalogText = await db.asOwner(async (owner) => {
+      const { rows } = await owner.query(`
+        SELECT coalesce(string_agg(s, E'\\n'), '') AS text FROM (
+          SELECT array_to_string(setconfig, ',') AS s FROM pg_db_role_setting
+          UNION ALL SELECT prosrc FROM pg_proc
+          UNION ALL SELECT definition FROM pg_views
+          UNION ALL SELECT coalesce(setting, '') FROM pg_settings
+          UNION ALL SELECT coalesce(query, '') FROM pg_stat_activity
+        ) t`);
+      return rows[0].text as string;
+    });
+    expect(catalogText).toContain('log_parameter_max_length=0');
+    for (const key of keys()) expect(catalogText).not.toContain(key);
+  });
+
+  itWhenServerLogIsReadable(
+    'keeps them out of the server log even with log_statement = all',
+    async () => {
+      const marker = `log-${randomBytes(4).toString('hex')}`;
+      await exerciseKeys(marker, 10);
+      let log = '';
+      for (let attempt = 0; attempt < 50 && !log.includes(marker); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        log = readFileSync(serverLog!, 'utf8');
+      }
+      expect(log).toContain(marker);
+      expect(log).toContain('set_config');
+      for (const key of keys()) expect(log).not.toContain(key);
+    },
+  );
+});

@@ -1,0 +1,74 @@
+// Starts one real PostgreSQL for the whole test run (embedded, or the server in DATABASE_URL),
+// migrates a template database once with the compiled migrations, and hands connection details
+// and test secrets to the workers through the environment. Each test file then clones the
+// template (see test/support/test-database.ts), so files run in parallel without sharing rows.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { migrateDatabase } = require('../../dist/src/database/database-migrator.js');
+const { EmbeddedDatabase } = require('../../dist/src/database/embedded-database.js');
+const { Client } = require('pg');
+
+const TEMPLATE = 'smartretail_test_template';
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+export default async function globalSetup() {
+  const secrets = {
+    TEST_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    TEST_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+    TEST_JWT_SECRET: randomBytes(32).toString('hex'),
+    TEST_APP_DB_PASSWORD: randomBytes(18).toString('base64url'),
+    TEST_GRAFANA_DB_PASSWORD: randomBytes(18).toString('base64url'),
+  };
+  Object.assign(process.env, secrets);
+
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const dir = mkdtempSync(join(tmpdir(), 'smartretail-test-'));
+    const logFile = join(dir, 'postgresql.log');
+    const log = createWriteStream(logFile);
+    const embedded = new EmbeddedDatabase({
+      dataDir: dir,
+      port: await freePort(),
+      password: randomBytes(18).toString('base64url'),
+      database: 'postgres',
+      onLog: (line) => log.write(line),
+    });
+    await embedded.start();
+    globalThis.__SMARTRETAIL_EMBEDDED__ = { embedded, log, dir };
+    process.env.TEST_PG_LOG = logFile;
+    process.env.TEST_PG_DIR = dir;
+    serverUrl = embedded.url;
+  }
+  const adminUrl = new URL(serverUrl);
+  adminUrl.pathname = '/postgres';
+  process.env.TEST_ADMIN_URL = adminUrl.toString();
+  process.env.TEST_TEMPLATE_DB = TEMPLATE;
+
+  const admin = new Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE}`);
+  await admin.end();
+
+  const templateUrl = new URL(adminUrl);
+  templateUrl.pathname = `/${TEMPLATE}`;
+  await migrateDatabase(templateUrl.toString(), {
+    app_user: secrets.TEST_APP_DB_PASSWORD,
+    grafana: secrets.TEST_GRAFANA_DB_PASSWORD,
+  });
+}

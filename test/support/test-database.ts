@@ -1,0 +1,142 @@
+/**
+ * A fresh, migrated database per test file, cloned from the template the global setup migrated,
+ * plus connections as any of the project's roles. Everything here talks to a real PostgreSQL.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGrants';
+import { AppConfig, Environment, loadConfig } from '../../src/config/app-config';
+import { decodeSecret } from '../../src/config/secret-key.validator';
+import { urlForRole } from '../../src/database/connection-url';
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup)`);
+  return value;
+};
+
+export const testSecrets = () => ({
+  encryptionKey: required('TEST_ENCRYPTION_KEY'),
+  blindIndexKey: required('TEST_BLIND_INDEX_KEY'),
+  jwtSecret: required('TEST_JWT_SECRET'),
+  appDbPassword: required('TEST_APP_DB_PASSWORD'),
+  grafanaDbPassword: required('TEST_GRAFANA_DB_PASSWORD'),
+});
+
+export class TestDatabase {
+  private constructor(
+    readonly name: string,
+    readonly ownerUrl: string,
+  ) {}
+
+  static async create(): Promise<TestDatabase> {
+    const name = `test_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: required('TEST_ADMIN_URL') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${required('TEST_TEMPLATE_DB')}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(required('TEST_ADMIN_URL'));
+    url.pathname = `/${name}`;
+    const db = new TestDatabase(name, url.toString());
+    await db.asOwner((c) => c.query(DATABASE_GRANTS));
+    return db;
+  }
+
+  /** The environment a service instance would get in production, pointed at this database. */
+  environment(overrides: Environment = {}): Environment {
+    const s = testSecrets();
+    return {
+      NODE_ENV: 'test',
+      DATABASE_URL: this.ownerUrl,
+      ENCRYPTION_KEY: s.encryptionKey,
+      BLIND_INDEX_KEY: s.blindIndexKey,
+      JWT_SECRET: s.jwtSecret,
+      APP_DB_PASSWORD: s.appDbPassword,
+      GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
+      LOG_LEVEL: 'warn',
+      IMPORT_ON_START: 'false',
+      ...overrides,
+    };
+  }
+
+  config(overrides: Environment = {}): AppConfig {
+    return loadConfig(this.environment(overrides), { embedded: false });
+  }
+
+  /** A connection logged in as a login role (the owner, app_user or grafana). */
+  async connect(login: 'owner' | 'app_user' | 'grafana' = 'owner'): Promise<Client> {
+    const s = testSecrets();
+    const url =
+      login === 'owner'
+        ? this.ownerUrl
+        : urlForRole(
+            this.ownerUrl,
+            login,
+            login === 'app_user' ? s.appDbPassword : s.grafanaDbPassword,
+          );
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    return client;
+  }
+
+  async asOwner<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.connect('owner');
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async drop(): Promise<void> {
+    const admin = new Client({ connectionString: required('TEST_ADMIN_URL') });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+}
+
+export interface SessionScope {
+  role?: 'admin' | 'writer' | 'analyst';
+  /** Which per-transaction keys to supply (default: both). */
+  keys?: 'both' | 'none' | 'encryption-only';
+}
+
+/**
+ * Runs `work` in one transaction on `client`, switched to `scope.role` with the keys set the way
+ * the service sets them, then rolls back or commits.
+ */
+export async function inTransaction<T>(
+  client: Client,
+  scope: SessionScope,
+  work: () => Promise<T>,
+  { commit = true } = {},
+): Promise<T> {
+  const s = testSecrets();
+  const keys = scope.keys ?? 'both';
+  const aes = keys === 'none' ? '' : canonicalKey(s.encryptionKey);
+  const blind = keys === 'both' ? canonicalKey(s.blindIndexKey) : '';
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `SELECT set_config('smartretail.encryption_key', $1, true), set_config('smartretail.blind_index_key', $2, true)`,
+      [aes, blind],
+    );
+    if (scope.role) await client.query(`SELECT set_config('role', $1, true)`, [scope.role]);
+    const result = await work();
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/** The service passes keys as canonical hex (see AppConfig); tests pass the same form. */
+export const canonicalKey = (secret: string): string => decodeSecret(secret)!.toString('hex');
