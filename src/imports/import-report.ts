@@ -1,0 +1,51 @@
+/**
+ * What an import run reports: returned by the upload route, stored as import history, and
+ * published to observers (metrics). Shared contract between ingestion and observability.
+ */
+import type { DatasetName } from '../catalog/dataset.types';
+
+export const IMPORT_SOURCES = ['upload', 'schedule', 'cli'] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
+
+export const IMPORT_STATUSES = ['running', 'succeeded', 'failed', 'skipped'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+export type ImportMode = 'default' | 'atomic';
+
+/** Every data row read is counted exactly once: rowsRead = inserted + updated + unchanged + rejected. */
+export interface ImportCounts {
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export interface RejectedRow {
+  /** 1-based physical line of the record in the file (the header is line 1). */
+  line: number;
+  column: string | null;
+  reason: string;
+  /** The offending value, or "[redacted]" for personal columns; absent when not applicable. */
+  value?: string;
+}
+
+export interface ImportReport {
+  id: string;
+  dataset: DatasetName;
+  source: ImportSource;
+  mode: ImportMode;
+  fileName: string;
+  sizeBytes: number;
+  checksum: string | null;
+  status: ImportStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationSeconds: number | null;
+  counts: ImportCounts;
+  warnings: string[];
+  /** The first 100 rejections; GET /imports/{id}/rejections serves them all. */
+  rejections: RejectedRow[];
+  /** Why a failed run failed (never personal data, never a secret). */
+  error?: string;
+}
