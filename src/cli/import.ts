@@ -1,7 +1,8 @@
 /**
- * `npm run import -- <file-or-dir>... [--atomic]`: imports CSV files the way the service does
+ * `npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]`: imports CSV files the way the service does
  * (same bootstrap as main.ts, same ImportService, same lock and history), for operators.
  * Directories are expanded like the scheduled scan: matching files, in foreign-key order.
+ * A file's dataset comes from its name, or from --dataset for files named otherwise.
  * Exit code: 0 when every run succeeded, 1 otherwise.
  */
 import 'reflect-metadata';
@@ -16,6 +17,7 @@ import { ConfigModule } from '../config/config.module';
 import { migrateDatabase } from '../database/database-migrator';
 import { DatabaseModule } from '../database/database.module';
 import { prepareRuntime } from '../database/runtime-environment';
+import { datasetCatalog } from '../catalog/dataset-catalog';
 import { datasetForFile } from '../imports/dataset-file-matcher';
 import { ImportFile, importFilesIn } from '../imports/import-directory.service';
 import { ImportRunEventsModule } from '../imports/import-run-events';
@@ -23,15 +25,19 @@ import { ImportService } from '../imports/import.service';
 import { ImportEngineModule } from '../imports/imports.module';
 import { LogLineProgress, ProgressReporter, TerminalProgress } from './import-progress';
 
-async function filesFrom(paths: string[]): Promise<ImportFile[]> {
+async function filesFrom(paths: string[], datasetName?: string): Promise<ImportFile[]> {
+  const forced = datasetName === undefined ? undefined : datasetCatalog.find(datasetName);
+  if (datasetName !== undefined && !forced)
+    throw new Error(`--dataset: no dataset named ${datasetName}`);
   const files: ImportFile[] = [];
   for (const path of paths) {
     if ((await stat(path)).isDirectory()) {
       files.push(...(await importFilesIn(path)));
       continue;
     }
-    const dataset = datasetForFile(basename(path));
-    if (!dataset) throw new Error(`${path}: the file name matches no dataset`);
+    const dataset = forced ?? datasetForFile(basename(path));
+    if (!dataset)
+      throw new Error(`${path}: the file name matches no dataset (use --dataset <name>)`);
     files.push({ path, name: basename(path), dataset });
   }
   return files;
@@ -40,13 +46,13 @@ async function filesFrom(paths: string[]): Promise<ImportFile[]> {
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { atomic: { type: 'boolean', default: false } },
+    options: { atomic: { type: 'boolean', default: false }, dataset: { type: 'string' } },
   });
   if (!positionals.length) {
-    console.error('usage: npm run import -- <file-or-dir>... [--atomic]');
+    console.error('usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]');
     return 2;
   }
-  const files = await filesFrom(positionals);
+  const files = await filesFrom(positionals, values.dataset);
   const logger = new Logger('Import');
   const { config, embedded } = await prepareRuntime(process.env, logger);
   try {

@@ -10,7 +10,10 @@ describe('POST /imports/{dataset} and the import history API', () => {
   afterAll(() => h.stop());
 
   it('streams a multipart upload into the database and answers 201 with the report', async () => {
-    const res = await http().post('/imports/clients').attach('file', fixture('ok/clients.csv')).expect(201);
+    const res = await http()
+      .post('/imports/clients')
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(201);
     expect(res.body).toMatchObject({
       dataset: 'clients',
       source: 'upload',
@@ -39,20 +42,33 @@ describe('POST /imports/{dataset} and the import history API', () => {
   });
 
   it('answers 404 for an unknown dataset', async () => {
-    const res = await http().post('/imports/unicorns').attach('file', fixture('ok/clients.csv')).expect(404);
+    const res = await http()
+      .post('/imports/unicorns')
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(404);
     expect(res.body.message).toBe('no dataset named unicorns');
   });
 
   it('answers 415 when the body is not multipart/form-data', async () => {
-    await http().post('/imports/clients').set('content-type', 'text/csv').send('client_id\n1\n').expect(415);
+    await http()
+      .post('/imports/clients')
+      .set('content-type', 'text/csv')
+      .send('client_id\n1\n')
+      .expect(415);
   });
 
   it('answers 400 for an empty file, a missing file field and an unknown mode', async () => {
-    const empty = await http().post('/imports/clients').attach('file', fixture('not-ok/empty.csv')).expect(400);
+    const empty = await http()
+      .post('/imports/clients')
+      .attach('file', fixture('not-ok/empty.csv'))
+      .expect(400);
     expect(empty.body.message).toBe('clients: the file is empty (no header line)');
     await http().post('/imports/clients').field('note', 'no file').expect(400);
     await http().post('/imports/clients').attach('other', fixture('ok/clients.csv')).expect(400);
-    await http().post('/imports/clients?mode=sometimes').attach('file', fixture('ok/clients.csv')).expect(400);
+    await http()
+      .post('/imports/clients?mode=sometimes')
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(400);
   });
 
   it('answers 400 naming missing columns, and 400 in atomic mode when a row is bad', async () => {
