@@ -88,7 +88,8 @@ describe('POST /imports/{dataset} and the import history API', () => {
     const page = await http().get('/imports?limit=2&offset=0').expect(200);
     expect(page.body.items).toHaveLength(2);
     expect(page.body.total).toBeGreaterThanOrEqual(5);
-    const times = page.body.items.map((r: { startedAt: string }) => Date.parse(r.startedAt));
+    const items = page.body.items as { startedAt: string }[];
+    const times = items.map((r) => Date.parse(r.startedAt));
     expect(times[0]).toBeGreaterThanOrEqual(times[1]);
     const one = await http().get(`/imports/${page.body.items[0].id}`).expect(200);
     expect(one.body.id).toBe(page.body.items[0].id);

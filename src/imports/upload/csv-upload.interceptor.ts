@@ -72,11 +72,13 @@ export class CsvUploadInterceptor implements NestInterceptor {
     return next.handle();
   }
 
-  private asDomainError(error: unknown, maxBytes: number): unknown {
+  private asDomainError(error: unknown, maxBytes: number): Error {
     if (!(error instanceof MulterError)) {
       // busboy's own complaints about a broken multipart body are the client's fault, not a 500.
-      const broken = error instanceof Error && BROKEN_BODY.test(error.message);
-      return broken ? invalidInput(`malformed multipart body: ${(error as Error).message}`) : error;
+      if (!(error instanceof Error)) return new Error(String(error));
+      return BROKEN_BODY.test(error.message)
+        ? invalidInput(`malformed multipart body: ${error.message}`)
+        : error;
     }
     if (error.code === 'LIMIT_FILE_SIZE') return tooLarge(maxBytes);
     if (error.code === 'LIMIT_UNEXPECTED_FILE' || error.code === 'LIMIT_FILE_COUNT')
