@@ -38,6 +38,8 @@ export interface LoadOutcome {
   warnings: string[];
   /** Set when atomic mode refused the file because some rows were bad. */
   atomicRefusal?: string;
+  /** Seconds spent in each phase, for the debug log (where the time goes on big files). */
+  phases: Record<string, number>;
 }
 
 interface StagedFile {
@@ -60,16 +62,25 @@ export class CsvFileLoader {
     mode: ImportMode,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<LoadOutcome> {
+    const phases: Record<string, number> = {};
+    const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const started = process.hrtime.bigint();
+      const result = await work();
+      phases[name] = Number(process.hrtime.bigint() - started) / 1e9;
+      return result;
+    };
     await this.client.query(createStagingSql(this.spec));
-    const staged = await this.stage(source, onProgress);
+    const staged = await phase('parse+copy', () => this.stage(source, onProgress));
     const warnings = staged.warnings;
     if (staged.parseRejected) {
       await this.sql(moveParseRejectionsSql.record);
       await this.sql(moveParseRejectionsSql.drop, false);
     }
-    const superseded = staged.keysAscending ? 0 : await this.supersedeDuplicates(warnings);
+    const superseded = staged.keysAscending
+      ? 0
+      : await phase('duplicates', () => this.supersedeDuplicates(warnings));
     const orphans = rejectOrphansSql(this.spec);
-    const orphaned = orphans ? await this.sql(orphans) : 0;
+    const orphaned = orphans ? await phase('foreign keys', () => this.sql(orphans)) : 0;
     const rejected = staged.parseRejected + superseded + orphaned;
     const invalid = staged.parseRejected + orphaned;
     if (mode === 'atomic' && invalid > 0) {
@@ -83,15 +94,19 @@ export class CsvFileLoader {
         },
         warnings,
         atomicRefusal: `atomic import refused: ${invalid} invalid row(s); nothing was loaded`,
+        phases,
       };
     }
     let updated = 0;
-    for (const sql of updateChangedRowsSql(this.spec)) updated += await this.sql(sql, false);
-    const inserted = await this.sql(insertNewRowsSql(this.spec), false);
+    for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
+      updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));
+    }
+    const inserted = await phase('insert', () => this.sql(insertNewRowsSql(this.spec), false));
     const unchanged = staged.rowsRead - rejected - inserted - updated;
     return {
       counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
       warnings,
+      phases,
     };
   }
 

@@ -90,6 +90,7 @@ export class ImportService {
           measured.rows = p.rows;
         });
         request.assertComplete?.();
+        this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
         await this.runs.finish(id, this.outcome(outcome, measured), client);
       });
