@@ -32,7 +32,8 @@ export function mapHeader(spec: DatasetSpec, header: string[]): HeaderMapping {
   header.forEach((cell, index) => {
     const name = known.get(normaliseName(cell));
     if (name && !positions.has(name)) positions.set(name, index);
-    else unknown.push(cell.trim());
+    // A trailing delimiter (common in spreadsheet exports) leaves a nameless, ignorable column.
+    else if (cell.trim() !== '') unknown.push(cell.trim());
   });
   const missing = spec.columns
     .filter((c) => c.required && !positions.has(c.name))
