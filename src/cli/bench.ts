@@ -25,6 +25,13 @@ import { ImportRunEventsModule } from '../imports/import-run-events';
 import { ImportService } from '../imports/import.service';
 import { ImportEngineModule } from '../imports/imports.module';
 
+/**
+ * In order. Read-side figures plug in between the two, e.g.
+ *   import { runReadBench } from '../bench/read-bench';
+ *   ... importBench, { name: 'read API', run: runReadBench }, uploadRssBench ...
+ * There the database holds exactly the imported bench data (the upload part then adds ~1 M
+ * stores with long addresses); `startBenchService(context.config)` runs the service over HTTP.
+ */
 const BENCH_PARTS: BenchPart[] = [importBench, uploadRssBench];
 
 const WORK_DIR = resolve('bench-data');
