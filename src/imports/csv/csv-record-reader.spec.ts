@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CsvFormat, readCsvRecords } from './csv-record-reader';
 
 async function records(bytes: Buffer) {
@@ -5,7 +6,7 @@ async function records(bytes: Buffer) {
   const out: { line: number; fields: string[] }[] = [];
   // Split mid-way so records and characters straddle chunks, as they do in real streams.
   const chunks = [bytes.subarray(0, 7), bytes.subarray(7)];
-  for await (const r of readCsvRecords(chunks, format)) out.push(r);
+  for await (const r of readCsvRecords(Readable.from(chunks), format)) out.push(r);
   return { format, out };
 }
 
