@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/**',
       '.data/**',
       'test/setup/*.mjs',
+      'test/fixtures/**/*.mjs',
+      'bench-data/**',
       'eslint.config.mjs',
       'jest.config.js',
     ],

@@ -1,0 +1,85 @@
+/**
+ * Runs the compiled service (`dist/src/main.js`, what `npm start` runs) as a child process on
+ * the bench database, for parts that measure it over HTTP (upload memory, read API).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/app-config';
+
+export interface BenchService {
+  baseUrl: string;
+  pid: number;
+  /** Peak resident memory (VmHWM) of the service so far, in MiB. */
+  peakRssMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+async function waitUntilLive(baseUrl: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode})`);
+    const up = await fetch(`${baseUrl}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the service did not start within 60 s');
+}
+
+export async function startBenchService(
+  config: AppConfig,
+  env: Record<string, string> = {},
+): Promise<BenchService> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, '../main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: config.databaseUrl,
+      ENCRYPTION_KEY: config.encryptionKey,
+      BLIND_INDEX_KEY: config.blindIndexKey,
+      JWT_SECRET: config.jwtSecret,
+      APP_DB_PASSWORD: config.appDbPassword,
+      GRAFANA_DB_PASSWORD: config.grafanaDbPassword,
+      IMPORT_ON_START: 'false',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+  try {
+    await waitUntilLive(baseUrl, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    baseUrl,
+    pid: child.pid!,
+    async peakRssMb() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+    },
+    stop,
+  };
+}

@@ -1,0 +1,104 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_SAMPLE_SIZES } from '../../src/sample-data/sample-data-generator';
+import { writeSampleFile } from '../../src/sample-data/sample-file-writer';
+import { fixture } from '../support/import-harness';
+import { TestDatabase } from '../support/test-database';
+
+const CLI = join(__dirname, '../../dist/src/cli/import.js');
+
+function runCli(db: TestDatabase, args: string[]): { child: ChildProcess; output: () => string } {
+  const env = db.environment({ LOG_LEVEL: 'warn' });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...(env as Record<string, string>) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, output: () => output };
+}
+
+async function finished(run: {
+  child: ChildProcess;
+  output: () => string;
+}): Promise<{ code: number | null; output: string }> {
+  const [code] = (await once(run.child, 'exit')) as [number | null];
+  return { code, output: run.output() };
+}
+
+describe('npm run import (CLI)', () => {
+  let db: TestDatabase;
+  const count = async (sql: string) =>
+    db.asOwner(async (c) => Number((await c.query<{ n: string }>(sql)).rows[0].n));
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+  });
+  afterAll(() => db.drop());
+
+  it('imports files and directories with plain log lines when not on a terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-dir-'));
+    copyFileSync(fixture('ok/magasins_quoted.csv'), join(dir, 'Magasins.csv'));
+    copyFileSync(fixture('ok/cameras_timestamps.csv'), join(dir, 'Cam_ras_Intelligentes.csv'));
+    const { code, output } = await finished(runCli(db, [fixture('ok/clients.csv'), dir]));
+    expect(output).toMatch(/clients\.csv → clients: succeeded .* 3 read, 3 inserted/);
+    expect(output).toMatch(/Magasins\.csv → magasins: succeeded/);
+    expect(output).toMatch(/Cam_ras_Intelligentes\.csv → cameras: succeeded .* 3 inserted/);
+    expect(code).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM import_runs WHERE source = 'cli' AND status = 'succeeded'`,
+      ),
+    ).toBe(3);
+  });
+
+  it('with --atomic loads nothing from a file with bad rows and exits non-zero', async () => {
+    const { code, output } = await finished(
+      runCli(db, ['--atomic', '--dataset', 'clients', fixture('not-ok/clients_bad_values.csv')]),
+    );
+    expect(output).toMatch(/atomic import refused: 7 invalid row\(s\)/);
+    expect(output).toMatch(/line 3 \[email\]: not an e-mail address/);
+    expect(code).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM clients WHERE client_id > 60`)).toBe(0);
+  });
+
+  it('leaves no partial data when killed mid-file, and the next import marks the run interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-crash-'));
+    const big = join(dir, 'clients.csv');
+    await writeSampleFile(
+      createWriteStream(big),
+      'clients',
+      { ...DEFAULT_SAMPLE_SIZES, clients: 60_000 },
+      3,
+    );
+    const before = await count('SELECT count(*) AS n FROM clients');
+    const victim = runCli(db, [big]);
+    const deadline = Date.now() + 30_000;
+    while (!(await count(`SELECT count(*) AS n FROM import_runs WHERE status = 'running'`))) {
+      if (Date.now() > deadline) throw new Error(`the import never started:\n${victim.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    victim.child.kill('SIGKILL');
+    await once(victim.child, 'exit');
+
+    expect(await count('SELECT count(*) AS n FROM clients')).toBe(before);
+    expect(await count(`SELECT count(*) AS n FROM import_runs WHERE status = 'running'`)).toBe(1);
+
+    const next = await finished(
+      runCli(db, ['--dataset=clients', fixture('ok/clients_dates_fr.csv')]),
+    );
+    expect(next.code).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM import_runs WHERE status = 'running'`)).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM import_runs WHERE status = 'failed' AND error = 'interrupted'`,
+      ),
+    ).toBe(1);
+    expect(await count('SELECT count(*) AS n FROM clients')).toBe(before + 1);
+  });
+});
