@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
+import { ImportsModule } from './imports/imports.module';
 import { KpisModule } from './kpis/kpis.module';
 import { MetricsModule } from './metrics/metrics.module';
 
@@ -17,6 +18,7 @@ export class AppModule {
         DatabaseModule,
         ImportRunEventsModule,
         HealthModule,
+        ImportsModule,
         MetricsModule.forRoot(config),
         KpisModule,
       ],
