@@ -13,6 +13,9 @@ const authorization = (role: 'admin' | 'analyst') =>
     { algorithm: 'HS256', expiresIn: 600 },
   )}`;
 
+type Row = Record<string, unknown>;
+const rowsOf = (res: { body: unknown }): Row[] => (res.body as { rows: Row[] }).rows;
+
 describe('GET /kpis/{name}', () => {
   let db: TestDatabase;
   let app: INestApplication;
@@ -102,9 +105,7 @@ describe('GET /kpis/{name}', () => {
 
   it('adds camera counts into footfall per store and hour', async () => {
     const res = await get('/kpis/footfall').expect(200);
-    expect(
-      res.body.rows.map((r: Record<string, unknown>) => [r.heure, r.magasin_id, r.visiteurs]),
-    ).toEqual([
+    expect(rowsOf(res).map((r) => [r.heure, r.magasin_id, r.visiteurs])).toEqual([
       ['2025-03-01T10:00:00', 1, 100],
       ['2025-03-01T15:00:00', 1, 100],
       ['2025-03-05T09:00:00', 2, 50],
@@ -114,7 +115,7 @@ describe('GET /kpis/{name}', () => {
   it('divides transactions by visitors per store and day, null when no visitor was counted', async () => {
     const res = await get('/kpis/conversion').expect(200);
     expect(
-      res.body.rows.map((r: Record<string, unknown>) => [
+      rowsOf(res).map((r) => [
         r.jour,
         r.magasin_id,
         r.transactions,
@@ -146,12 +147,7 @@ describe('GET /kpis/{name}', () => {
   it('alerts on the latest reading per store and product only, strictly below the threshold', async () => {
     const res = await get('/kpis/stock-alerts').expect(200);
     expect(
-      res.body.rows.map((r: Record<string, unknown>) => [
-        r.magasin_id,
-        r.produit_id,
-        r.niveau_stock,
-        r.seuil_alerte,
-      ]),
+      rowsOf(res).map((r) => [r.magasin_id, r.produit_id, r.niveau_stock, r.seuil_alerte]),
     ).toEqual([
       [1, 2, 20, 50],
       [2, 1, 49, 50],
@@ -160,9 +156,9 @@ describe('GET /kpis/{name}', () => {
 
   it('filters by store and by an inclusive date range', async () => {
     const byStore = await get('/kpis/basket?magasin_id=2').expect(200);
-    expect(byStore.body.rows.map((r: { magasin_id: number }) => r.magasin_id)).toEqual([2]);
+    expect(rowsOf(byStore).map((r) => r.magasin_id)).toEqual([2]);
     const byDay = await get('/kpis/revenue?from=2025-03-02&to=2025-03-02').expect(200);
-    expect(byDay.body.rows.map((r: { jour: string }) => r.jour)).toEqual(['2025-03-02']);
+    expect(rowsOf(byDay).map((r) => r.jour)).toEqual(['2025-03-02']);
     expect(byDay.body.filters).toEqual({
       from: '2025-03-02',
       to: '2025-03-02',

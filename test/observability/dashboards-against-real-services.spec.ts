@@ -4,6 +4,7 @@
  * provisioned dashboard, run as Grafana would run it. Also proves what the `grafana` database
  * role cannot read.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,19 @@ describe('dashboards and alerts against the running service and a real Prometheu
       });
       expect([PROMETHEUS_UID, POSTGRES_UID]).toContain(q.datasourceUid);
     }
+  });
+
+  it('exposes, after the sample import, metrics that promtool check metrics finds clean', async () => {
+    const body = await (await fetch(`${serviceUrl}/metrics`)).text();
+    const check = spawnSync(requireCommand('promtool'), ['check', 'metrics'], {
+      input: body,
+      encoding: 'utf8',
+    });
+    expect({ status: check.status, problems: check.stdout + check.stderr }).toEqual({
+      status: 0,
+      problems: '',
+    });
+    expect(sampleSum(body, 'smartretail_rows_total', 'outcome="inserted"')).toBeGreaterThan(0);
   });
 
   it('loads the alert rules into Prometheus', async () => {
