@@ -172,7 +172,8 @@ describe('dashboards and alerts against the running service and a real Prometheu
 
   it('runs every SQL panel query as the grafana role, with data where the panel expects it', async () => {
     const stores = await grafana!.query<{ id: number }>('SELECT magasin_id AS id FROM kpi_stores');
-    const magasin = stores.rows.map((r) => r.id).join(',');
+    // Grafana renders a multi-value SQL variable as quoted, comma-separated values.
+    const magasin = stores.rows.map((r) => `'${r.id}'`).join(',');
     const sqlQueries = queries.filter((q) => q.datasourceUid === POSTGRES_UID);
     expect(sqlQueries.length).toBeGreaterThan(8);
     const failures: string[] = [];
