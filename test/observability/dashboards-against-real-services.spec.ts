@@ -61,9 +61,8 @@ describe('dashboards and alerts against the running service and a real Prometheu
       EMBEDDED_PG_PORT: String(pgPort),
       IMPORT_DIR: join(REPO, 'data'),
       IMPORT_ON_START: 'true',
-      LOG_LEVEL: 'warn',
     });
-    await service.waitFor(/listening|Nest application successfully started/, 120_000);
+    await service.waitFor('SmartRetail listening', 120_000);
     await waitForSampleImport(serviceUrl, service);
 
     prometheus = await PrometheusServer.start({
