@@ -130,6 +130,10 @@ describe('metrics', () => {
     expect(body).toMatch(
       /smartretail_http_request_duration_seconds_count\{method="GET",route="unmatched",status_class="4xx"\} [1-9]/,
     );
+    // The alert rules exclude scrapes by this exact label.
+    expect(body).toMatch(
+      /smartretail_http_request_duration_seconds_count\{method="GET",route="\/metrics",status_class="2xx"\} [1-9]/,
+    );
     expect(body).not.toContain('no-such-kpi');
     expect(body).not.toContain('/no/such/path');
   });
