@@ -9,6 +9,8 @@ import { CreateDecryptedViews1795564803000 } from './1795564803000-CreateDecrypt
 import { CreateRolesAndGrants1795564804000 } from './1795564804000-CreateRolesAndGrants';
 import { CreateImportHistory1795564805000 } from './1795564805000-CreateImportHistory';
 import { InlineEncryptionTriggerHelpers1795564806000 } from './1795564806000-InlineEncryptionTriggerHelpers';
+import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadinessProbe';
+import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -18,4 +20,6 @@ export const MIGRATIONS = [
   CreateRolesAndGrants1795564804000,
   CreateImportHistory1795564805000,
   InlineEncryptionTriggerHelpers1795564806000,
+  CreateReadinessProbe1795564820000,
+  CreateKpiViews1795564821000,
 ];

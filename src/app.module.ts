@@ -5,6 +5,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
 import { ImportsModule } from './imports/imports.module';
+import { KpisModule } from './kpis/kpis.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -17,6 +19,8 @@ export class AppModule {
         ImportRunEventsModule,
         HealthModule,
         ImportsModule,
+        MetricsModule.forRoot(config),
+        KpisModule,
       ],
     };
   }
