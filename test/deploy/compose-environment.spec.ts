@@ -81,9 +81,7 @@ describe('the service environment in docker/docker-compose.yml', () => {
   it('refuses to start when docker/.env lacks a secret (Compose `:?` interpolation)', () => {
     const env = filledEnvFile();
     delete env.ENCRYPTION_KEY;
-    expect(() => interpolate(String(appEnvironment.ENCRYPTION_KEY), env)).toThrow(
-      /ENCRYPTION_KEY/,
-    );
+    expect(() => interpolate(String(appEnvironment.ENCRYPTION_KEY), env)).toThrow(/ENCRYPTION_KEY/);
   });
 
   it('takes every secret from docker/.env, never from a value written in the Compose file', () => {

@@ -75,9 +75,11 @@ describe('docker/Dockerfile', () => {
   });
 
   it('bakes no secret into the image: no ENV or ARG with a secret-looking name', () => {
-    const declared = [...dockerfile.getENVs(), ...dockerfile.getARGs()].flatMap((i) =>
-      'getProperties' in i ? i.getProperties() : [i.getProperty()!],
-    );
+    const declared = [
+      ...dockerfile.getENVs().flatMap((env) => env.getProperties()),
+      ...dockerfile.getARGs().flatMap((arg) => arg.getProperty() ?? []),
+      ...dockerfile.getInitialARGs().flatMap((arg) => arg.getProperty() ?? []),
+    ];
     expect(declared.length).toBeGreaterThan(0);
     const secretLooking = declared
       .map((p) => p.getName())
