@@ -7,6 +7,9 @@ import { CreateRetailTables1795564801000 } from './1795564801000-CreateRetailTab
 import { CreateEncryptionTriggers1795564802000 } from './1795564802000-CreateEncryptionTriggers';
 import { CreateDecryptedViews1795564803000 } from './1795564803000-CreateDecryptedViews';
 import { CreateRolesAndGrants1795564804000 } from './1795564804000-CreateRolesAndGrants';
+import { CreateImportHistory1795564805000 } from './1795564805000-CreateImportHistory';
+import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadinessProbe';
+import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -14,4 +17,7 @@ export const MIGRATIONS = [
   CreateEncryptionTriggers1795564802000,
   CreateDecryptedViews1795564803000,
   CreateRolesAndGrants1795564804000,
+  CreateImportHistory1795564805000,
+  CreateReadinessProbe1795564820000,
+  CreateKpiViews1795564821000,
 ];

@@ -4,13 +4,24 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
+import { ImportsModule } from './imports/imports.module';
+import { KpisModule } from './kpis/kpis.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, ImportRunEventsModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ImportRunEventsModule,
+        HealthModule,
+        ImportsModule,
+        MetricsModule.forRoot(config),
+        KpisModule,
+      ],
     };
   }
 }

@@ -134,7 +134,7 @@ const DATASETS: readonly DatasetSpec[] = [
     title: 'Loyalty cards',
     primaryKey: 'carte_id',
     dateColumn: 'date_creation',
-    fileAliases: ['cartes_fidelite', 'cartes_de_fidelite', 'loyalty_cards'],
+    fileAliases: ['cartes_fidelite', 'cartes_de_fidelite', 'cartes_de_fid_lit_', 'loyalty_cards'],
     columns: [
       id('carte_id', 'Loyalty card identifier'),
       ref('client_id', 'clients', 'Card holder'),
@@ -175,7 +175,12 @@ const DATASETS: readonly DatasetSpec[] = [
     table: 'details_transactions',
     title: 'Transaction lines',
     primaryKey: 'detail_id',
-    fileAliases: ['details_transactions', 'details_des_transactions', 'transaction_lines'],
+    fileAliases: [
+      'details_transactions',
+      'details_des_transactions',
+      'd_tails_des_transactions',
+      'transaction_lines',
+    ],
     columns: [
       id('detail_id', 'Transaction line identifier'),
       ref('transaction_id', 'transactions', 'Parent transaction'),

@@ -1,26 +1,51 @@
-import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators';
+import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { ReadinessIndicators } from './readiness.indicators';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly readiness: ReadinessIndicators,
   ) {}
 
   /** The process is up and serving HTTP; says nothing about dependencies. */
   @Get('live')
   @Public()
-  @HealthCheck()
-  live() {
+  @ApiOkResponse({ description: 'The process is up.' })
+  live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
+  /**
+   * Ready to serve: database reachable, schema up to date, encryption key working, disk free.
+   * Terminus runs every check (none short-circuits), so a 503 names all that fail.
+   */
   @Get('ready')
   @Public()
-  @HealthCheck()
-  ready() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+  @ApiOkResponse({ description: 'Every check is up; the body lists them.' })
+  @ApiServiceUnavailableResponse({ description: 'The message names the failing checks.' })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.readiness.database(),
+        () => this.readiness.migrations(),
+        () => this.readiness.encryption(),
+        () => this.readiness.disk(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // Terminus reports through an HttpException; the API's error shape names the checks.
+      const result = error.getResponse() as HealthCheckResult;
+      const failing = Object.keys(result.error ?? {});
+      throw new DomainError(DomainErrorCode.Unavailable, `Not ready: ${failing.join(', ')}`, {
+        failing,
+        checks: result.details,
+      });
+    }
   }
 }

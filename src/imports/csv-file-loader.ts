@@ -1,0 +1,158 @@
+/**
+ * Loads one CSV file into one dataset inside the caller's transaction (one transaction per file:
+ * a crash or kill mid-file rolls everything back, so nothing is ever half-imported).
+ *
+ * Set-based, never row by row: records are validated in Node while streaming (so every
+ * rejection keeps its line number) and COPYed into a typed TEMP staging table; duplicates,
+ * foreign keys and the insert/update/unchanged split are then a handful of SQL statements.
+ */
+import { once } from 'node:events';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DatasetSpec } from '../catalog/dataset.types';
+import { invalidInput } from '../common/domain-error';
+import { CsvFormat, readCsvRecords } from './csv/csv-record-reader';
+import { mapHeader } from './csv/header-mapping';
+import { StagingRowEncoder } from './csv/staging-row-encoder';
+import {
+  copyStagingSql,
+  createStagingSql,
+  duplicateKeysSql,
+  insertNewRowsSql,
+  moveParseRejectionsSql,
+  rejectOrphansSql,
+  supersedeDuplicatesSql,
+  updateChangedRowsSql,
+} from './dataset-merge-sql';
+import type { ImportCounts, ImportMode } from './import-report';
+
+export const MAX_WARNINGS = 100;
+const COPY_CHUNK = 256 * 1024;
+
+export interface LoadProgress {
+  rows: number;
+}
+
+export interface LoadOutcome {
+  counts: ImportCounts;
+  warnings: string[];
+  /** Set when atomic mode refused the file because some rows were bad. */
+  atomicRefusal?: string;
+}
+
+interface StagedFile {
+  rowsRead: number;
+  parseRejected: number;
+  /** True when primary keys only ever increased, which rules out duplicates without a query. */
+  keysAscending: boolean;
+  warnings: string[];
+}
+
+export class CsvFileLoader {
+  constructor(
+    private readonly client: PoolClient,
+    private readonly spec: DatasetSpec,
+    private readonly runId: string,
+  ) {}
+
+  async load(
+    source: AsyncIterable<Buffer>,
+    mode: ImportMode,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<LoadOutcome> {
+    await this.client.query(createStagingSql(this.spec));
+    const staged = await this.stage(source, onProgress);
+    const warnings = staged.warnings;
+    if (staged.parseRejected) for (const sql of moveParseRejectionsSql) await this.sql(sql);
+    const superseded = staged.keysAscending ? 0 : await this.supersedeDuplicates(warnings);
+    const orphans = rejectOrphansSql(this.spec);
+    const orphaned = orphans ? await this.sql(orphans) : 0;
+    const rejected = staged.parseRejected + superseded + orphaned;
+    const invalid = staged.parseRejected + orphaned;
+    if (mode === 'atomic' && invalid > 0) {
+      return {
+        counts: {
+          rowsRead: staged.rowsRead,
+          inserted: 0,
+          updated: 0,
+          unchanged: 0,
+          rejected: staged.rowsRead,
+        },
+        warnings,
+        atomicRefusal: `atomic import refused: ${invalid} invalid row(s); nothing was loaded`,
+      };
+    }
+    let updated = 0;
+    for (const sql of updateChangedRowsSql(this.spec)) updated += await this.sql(sql, false);
+    const inserted = await this.sql(insertNewRowsSql(this.spec), false);
+    const unchanged = staged.rowsRead - rejected - inserted - updated;
+    return {
+      counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
+      warnings,
+    };
+  }
+
+  private async sql(text: string, withRun = true): Promise<number> {
+    const result = await this.client.query(text, withRun ? [this.runId] : []);
+    return result.rowCount ?? 0;
+  }
+
+  private async stage(
+    source: AsyncIterable<Buffer>,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<StagedFile> {
+    const format: Partial<CsvFormat> = {};
+    const records = readCsvRecords(source, format);
+    const header = await records.next();
+    if (header.done) throw invalidInput(`${this.spec.name}: the file is empty (no header line)`);
+    const mapping = mapHeader(this.spec, header.value.fields);
+    const warnings = mapping.unknown.length
+      ? [`unknown column(s) ignored: ${mapping.unknown.join(', ')}`]
+      : [];
+    const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields.length, {
+      decimalComma: format.delimiter === ';',
+    });
+    const copy = this.client.query(copyFrom(copyStagingSql));
+    const done = once(copy, 'finish');
+    done.catch(() => undefined);
+    const staged: StagedFile = { rowsRead: 0, parseRejected: 0, keysAscending: true, warnings };
+    let chunk = '';
+    let lastKey = -Infinity;
+    try {
+      for await (const record of records) {
+        const row = encoder.encode(record.line, record.fields);
+        staged.rowsRead++;
+        if (row.rejected) staged.parseRejected++;
+        else if (row.key <= lastKey) staged.keysAscending = false;
+        else lastKey = row.key;
+        chunk += row.text;
+        if (chunk.length >= COPY_CHUNK) {
+          if (!copy.write(chunk)) await once(copy, 'drain');
+          chunk = '';
+          onProgress?.({ rows: staged.rowsRead });
+        }
+      }
+    } catch (error) {
+      copy.destroy(error as Error);
+      throw error;
+    }
+    copy.end(chunk);
+    await done;
+    onProgress?.({ rows: staged.rowsRead });
+    return staged;
+  }
+
+  private async supersedeDuplicates(warnings: string[]): Promise<number> {
+    const dups = await this.client.query<{ key: string; lines: number[] }>(
+      duplicateKeysSql(this.spec),
+    );
+    if (!dups.rowCount) return 0;
+    for (const { key, lines } of dups.rows.slice(0, MAX_WARNINGS)) {
+      const last = lines[lines.length - 1];
+      warnings.push(
+        `${this.spec.primaryKey} ${key} appears on lines ${lines.join(', ')}: line ${last} wins`,
+      );
+    }
+    return this.sql(supersedeDuplicatesSql(this.spec));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The scheduled import's work: scan a directory, match files to datasets by name, and import
+ * them in foreign-key order under the import lock, skipping content already imported.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { datasetCatalog } from '../catalog/dataset-catalog';
+import type { DatasetSpec } from '../catalog/dataset.types';
+import { datasetForFile } from './dataset-file-matcher';
+import { ImportLock } from './import-lock';
+import type { ImportReport } from './import-report';
+import { ImportRunsRepository } from './import-runs.repository';
+import { ImportService } from './import.service';
+
+export interface ImportFile {
+  path: string;
+  name: string;
+  dataset: DatasetSpec;
+}
+
+/** The directory's CSV files that match a dataset, parents before children. */
+export async function importFilesIn(dir: string, logger?: Logger): Promise<ImportFile[]> {
+  const order = datasetCatalog.all().map((d) => d.name);
+  const files: ImportFile[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const dataset = datasetForFile(entry.name);
+    if (dataset) files.push({ path: join(dir, entry.name), name: entry.name, dataset });
+    else if (/\.csv$/i.test(entry.name))
+      logger?.warn(`Ignoring ${entry.name}: no dataset has that name`);
+  }
+  return files.sort(
+    (a, b) =>
+      order.indexOf(a.dataset.name) - order.indexOf(b.dataset.name) || a.name.localeCompare(b.name),
+  );
+}
+
+async function fileChecksum(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+@Injectable()
+export class ImportDirectoryService {
+  private readonly logger = new Logger('ScheduledImport');
+
+  constructor(
+    private readonly imports: ImportService,
+    private readonly runs: ImportRunsRepository,
+    private readonly lock: ImportLock,
+  ) {}
+
+  /**
+   * One scan. Returns the reports, or `undefined` when another import (in this or another
+   * instance) holds the lock: that tick does nothing.
+   */
+  async scan(dir: string): Promise<ImportReport[] | undefined> {
+    const result = await this.lock.tryWithLock(async () => {
+      await this.imports.recoverInterrupted();
+      const reports: ImportReport[] = [];
+      for (const file of await importFilesIn(dir, this.logger))
+        reports.push(await this.importOne(file));
+      return reports;
+    });
+    if (!result) this.logger.log('Another import holds the import lock; this tick does nothing');
+    return result?.value;
+  }
+
+  private async importOne(file: ImportFile): Promise<ImportReport> {
+    const checksum = await fileChecksum(file.path);
+    const { size } = await stat(file.path);
+    if (await this.runs.succeededBefore(file.dataset.name, checksum)) {
+      this.logger.debug(`${file.name}: same content already imported, skipped`);
+      return this.imports.recordSkipped(file.dataset, file.name, size, checksum);
+    }
+    const { report } = await this.imports.importLocked({
+      dataset: file.dataset,
+      source: 'schedule',
+      mode: 'default',
+      fileName: file.name,
+      content: createReadStream(file.path),
+    });
+    const c = report.counts;
+    this.logger.log(
+      `${file.name} → ${file.dataset.name}: ${report.status}, ${c.rowsRead} read, ${c.inserted} inserted, ` +
+        `${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected${report.error ? ` (${report.error})` : ''}`,
+    );
+    return report;
+  }
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/access.decorators';
+import { KpiQueryDto } from './dto/kpi-query.dto';
+import { KPI_DEFINITIONS, KPI_NAMES } from './kpi-definitions';
+import { KpiResult, KpisService } from './kpis.service';
+
+@ApiTags('kpis')
+@Controller('kpis')
+export class KpisController {
+  constructor(private readonly kpis: KpisService) {}
+
+  @Get(':name')
+  @Roles('admin', 'analyst')
+  @ApiOperation({
+    summary: 'A business KPI, aggregated (no personal data)',
+    description: KPI_NAMES.map((n) => `- \`${n}\`: ${KPI_DEFINITIONS[n].description}`).join('\n'),
+  })
+  @ApiParam({ name: 'name', enum: KPI_NAMES })
+  @ApiOkResponse({ description: '`{ kpi, filters, rows }`; rows are ordered and limited.' })
+  @ApiBadRequestResponse({ description: 'A filter is malformed, or from is after to.' })
+  @ApiNotFoundResponse({ description: 'No KPI has this name.' })
+  read(@Param('name') name: string, @Query() query: KpiQueryDto): Promise<KpiResult> {
+    return this.kpis.read(name, query);
+  }
+}

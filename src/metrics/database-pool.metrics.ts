@@ -1,0 +1,53 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { Gauge, register } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+const POOL_CONNECTIONS = 'smartretail_db_pool_connections';
+const POOL_WAITING = 'smartretail_db_pool_waiting_clients';
+const POOL_MAX = 'smartretail_db_pool_max_connections';
+
+/**
+ * The service's app_user pool, read at scrape time (collect) rather than sampled, so the value
+ * is what the pool holds when Prometheus asks. The gauges are tied to this DataSource and
+ * removed with it, so an application created after this one reports its own pool.
+ */
+@Injectable()
+export class DatabasePoolMetrics implements OnModuleInit, OnModuleDestroy {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    const pool = (): Pool | undefined =>
+      (this.dataSource.driver as unknown as { master?: Pool }).master;
+    this.onModuleDestroy();
+    new Gauge({
+      name: POOL_CONNECTIONS,
+      help: 'Connections of the service pool (app_user), by state (idle or in use).',
+      labelNames: ['state'],
+      collect() {
+        const p = pool();
+        this.set({ state: 'idle' }, p?.idleCount ?? 0);
+        this.set({ state: 'in_use' }, p ? p.totalCount - p.idleCount : 0);
+      },
+    });
+    new Gauge({
+      name: POOL_WAITING,
+      help: 'Queries waiting for a free connection of the service pool.',
+      collect() {
+        this.set(pool()?.waitingCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: POOL_MAX,
+      help: 'Size limit of the service pool (DB_POOL_SIZE).',
+      collect() {
+        this.set(pool()?.options.max ?? 0);
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    for (const name of [POOL_CONNECTIONS, POOL_WAITING, POOL_MAX])
+      register.removeSingleMetric(name);
+  }
+}

@@ -1,0 +1,20 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { Response } from 'express';
+import { Public } from '../auth/access.decorators';
+
+/**
+ * `GET /metrics` in Prometheus text format. Public like any scrape target: it carries counts
+ * and timings only, never a value from the data or a secret. Deploy METRICS_PORT to keep it off
+ * the public port.
+ */
+@ApiExcludeController()
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  @Public()
+  override index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    return super.index(response);
+  }
+}
