@@ -21,14 +21,25 @@ export class ReplicaSet {
   private readonly dirs: string[] = [];
   readonly replicas: Replica[] = [];
 
-  /** Starts `count` instances at once; `environment` is shared, ports and DATA_DIRs are not. */
-  async start(count: number, environment: Environment): Promise<Replica[]> {
+  /**
+   * Starts `count` instances at once; `environment` is shared (plus `perReplica(i)`), ports and
+   * DATA_DIRs are not.
+   */
+  async start(
+    count: number,
+    environment: Environment,
+    perReplica: (index: number) => Environment = () => ({}),
+  ): Promise<Replica[]> {
     const started: Replica[] = [];
     for (let i = 0; i < count; i++) {
       const dataDir = mkdtempSync(join(tmpdir(), `smartretail-replica-${i}-`));
       this.dirs.push(dataDir);
       const port = await freePort();
-      const env = { ...definedOnly(environment), PORT: String(port), DATA_DIR: dataDir };
+      const env = {
+        ...definedOnly({ ...environment, ...perReplica(i) }),
+        PORT: String(port),
+        DATA_DIR: dataDir,
+      };
       started.push({ process: ServiceProcess.start(env), url: `http://127.0.0.1:${port}` });
     }
     this.replicas.push(...started);
@@ -67,7 +78,7 @@ export async function withEmptyDatabase<T>(
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs` with `describe()`. */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   describe: () => string,
   timeoutMs = 120_000,
 ): Promise<T> {
