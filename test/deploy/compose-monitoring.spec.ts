@@ -4,8 +4,7 @@
  * replica of the service.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_DIR, loadCompose, loadYaml, mountsOf, REPO_ROOT } from './compose-stack';
 
@@ -31,19 +30,20 @@ interface PrometheusConfig {
   scrape_configs: ScrapeConfig[];
 }
 
-const composePrometheus = loadYaml(
-  join(DOCKER_DIR, 'prometheus/prometheus.yml'),
-) as PrometheusConfig;
-const repoPrometheus = loadYaml(join(REPO_ROOT, 'prometheus/prometheus.yml')) as PrometheusConfig;
-const serviceJob = composePrometheus.scrape_configs.find((j) => j.job_name === 'smartretail')!;
+const prometheusFile = join(REPO_ROOT, 'prometheus/prometheus.yml');
+const prometheus = loadYaml(prometheusFile) as PrometheusConfig;
+const serviceJob = prometheus.scrape_configs.find((j) => j.job_name === 'smartretail')!;
 
 describe('Prometheus in the Compose stack', () => {
-  it('loads the repository alert rules file itself, beside its configuration', () => {
+  it("runs the repository's own prometheus.yml and alerts.yml (mounted, not copied)", () => {
     expect(mountTargets('prometheus')).toEqual({
-      'docker/prometheus/prometheus.yml': '/etc/prometheus/prometheus.yml',
+      'prometheus/prometheus.yml': '/etc/prometheus/prometheus.yml',
       'prometheus/alerts.yml': '/etc/prometheus/alerts.yml',
     });
-    expect(composePrometheus.rule_files).toEqual(['alerts.yml']);
+    // Relative rule paths resolve against the config file's directory: /etc/prometheus.
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    const command = compose.services.prometheus.command as string[];
+    expect(command).toContain('--config.file=/etc/prometheus/prometheus.yml');
   });
 
   it('discovers every replica of the app service through Docker DNS, on its container port', () => {
@@ -51,40 +51,24 @@ describe('Prometheus in the Compose stack', () => {
     expect(serviceJob.dns_sd_configs).toEqual([
       expect.objectContaining({ names: ['app'], type: 'A', port: 3000 }),
     ]);
-    expect(compose.services.app.ports).toEqual([expect.stringMatching(/:3000$/)]);
+    expect(Object.keys(compose.services)).toContain('app');
+    expect(compose.services.app.environment!.PORT).toBe('3000');
     expect(compose.services.app.environment!.METRICS_PORT).toBeUndefined();
   });
 
   it('sends alerts to the Compose Alertmanager service', () => {
-    expect(composePrometheus.alerting).toEqual({
+    expect(prometheus.alerting).toEqual({
       alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }],
     });
     expect(Object.keys(compose.services)).toContain('alertmanager');
   });
 
-  it("agrees with prometheus/prometheus.yml on everything but the service's discovery", () => {
-    const shape = (c: PrometheusConfig) => ({
-      global: c.global,
-      rule_files: c.rule_files,
-      alerting: c.alerting,
-      jobs: c.scrape_configs.map((j) => [j.job_name, j.metrics_path ?? '/metrics']).sort(),
+  it('passes `promtool check config`, alert rules included', () => {
+    // promtool comes from Debian's `prometheus` package, which .ci/run installs.
+    const output = execFileSync('promtool', ['check', 'config', prometheusFile], {
+      encoding: 'utf8',
     });
-    expect(shape(composePrometheus)).toEqual(shape(repoPrometheus));
-  });
-
-  it('passes `promtool check config` with the alert rules laid out as in the container', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smartretail-prometheus-'));
-    try {
-      copyFileSync(join(DOCKER_DIR, 'prometheus/prometheus.yml'), join(dir, 'prometheus.yml'));
-      copyFileSync(join(REPO_ROOT, 'prometheus/alerts.yml'), join(dir, 'alerts.yml'));
-      // promtool comes from Debian's `prometheus` package, which .ci/run installs.
-      const output = execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], {
-        encoding: 'utf8',
-      });
-      expect(output).toMatch(/SUCCESS/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(output).toMatch(/SUCCESS: 1 rule files found/);
   });
 });
 
