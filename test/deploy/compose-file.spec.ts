@@ -62,9 +62,11 @@ describe('the Compose files', () => {
     expect(validate(broken)).toBe(false);
   });
 
-  it('the root compose.yaml includes docker/docker-compose.yml', () => {
-    const root = loadYaml(ROOT_COMPOSE_FILE) as { include: { path: string }[] };
+  it('the root compose.yaml includes docker/docker-compose.yml under the same project name', () => {
+    const root = loadYaml(ROOT_COMPOSE_FILE) as { name: string; include: { path: string }[] };
     expect(root.include.map((i) => join(REPO_ROOT, i.path))).toEqual([COMPOSE_FILE]);
+    // Otherwise the two documented commands would create different volumes (a fresh database).
+    expect(root.name).toBe(compose.name);
   });
 
   it('runs PostgreSQL, the service, Prometheus, Alertmanager and Grafana', () => {
