@@ -91,7 +91,9 @@ export class ReadinessIndicators {
       return failure ? indicator.down({ message: failure, ...data }) : indicator.up(data);
     } catch (error) {
       const timedOut = error instanceof TimeoutError;
-      this.logger.debug(`${key} check failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.debug(
+        `${key} check failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return indicator.down({
         message: timedOut ? `timed out after ${CHECK_TIMEOUT_MS} ms` : errorMessage,
       });

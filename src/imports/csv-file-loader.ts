@@ -63,7 +63,10 @@ export class CsvFileLoader {
     await this.client.query(createStagingSql(this.spec));
     const staged = await this.stage(source, onProgress);
     const warnings = staged.warnings;
-    if (staged.parseRejected) for (const sql of moveParseRejectionsSql) await this.sql(sql);
+    if (staged.parseRejected) {
+      await this.sql(moveParseRejectionsSql.record);
+      await this.sql(moveParseRejectionsSql.drop, false);
+    }
     const superseded = staged.keysAscending ? 0 : await this.supersedeDuplicates(warnings);
     const orphans = rejectOrphansSql(this.spec);
     const orphaned = orphans ? await this.sql(orphans) : 0;

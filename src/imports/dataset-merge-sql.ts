@@ -21,12 +21,12 @@ export function createStagingSql(spec: DatasetSpec): string {
 export const copyStagingSql = `COPY ${STAGING_TABLE} FROM STDIN`;
 
 /** Rows refused while parsing go to the run's rejections, then out of staging. */
-export const moveParseRejectionsSql = [
-  `INSERT INTO import_rejections (run_id, line, column_name, reason, value)
+export const moveParseRejectionsSql = {
+  record: `INSERT INTO import_rejections (run_id, line, column_name, reason, value)
    SELECT $1, line, reject_column, reject_reason, reject_value FROM ${STAGING_TABLE}
    WHERE reject_reason IS NOT NULL`,
-  `DELETE FROM ${STAGING_TABLE} WHERE reject_reason IS NOT NULL`,
-];
+  drop: `DELETE FROM ${STAGING_TABLE} WHERE reject_reason IS NOT NULL`,
+};
 
 export function duplicateKeysSql(spec: DatasetSpec): string {
   return `SELECT ${spec.primaryKey}::text AS key, array_agg(line ORDER BY line) AS lines

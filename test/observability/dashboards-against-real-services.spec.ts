@@ -4,6 +4,7 @@
  * provisioned dashboard, run as Grafana would run it. Also proves what the `grafana` database
  * role cannot read.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,9 +61,8 @@ describe('dashboards and alerts against the running service and a real Prometheu
       EMBEDDED_PG_PORT: String(pgPort),
       IMPORT_DIR: join(REPO, 'data'),
       IMPORT_ON_START: 'true',
-      LOG_LEVEL: 'warn',
     });
-    await service.waitFor(/listening|Nest application successfully started/, 120_000);
+    await service.waitFor('SmartRetail listening', 120_000);
     await waitForSampleImport(serviceUrl, service);
 
     prometheus = await PrometheusServer.start({
@@ -109,6 +109,19 @@ describe('dashboards and alerts against the running service and a real Prometheu
       });
       expect([PROMETHEUS_UID, POSTGRES_UID]).toContain(q.datasourceUid);
     }
+  });
+
+  it('exposes, after the sample import, metrics that promtool check metrics finds clean', async () => {
+    const body = await (await fetch(`${serviceUrl}/metrics`)).text();
+    const check = spawnSync(requireCommand('promtool'), ['check', 'metrics'], {
+      input: body,
+      encoding: 'utf8',
+    });
+    expect({ status: check.status, problems: check.stdout + check.stderr }).toEqual({
+      status: 0,
+      problems: '',
+    });
+    expect(sampleSum(body, 'smartretail_rows_total', 'outcome="inserted"')).toBeGreaterThan(0);
   });
 
   it('loads the alert rules into Prometheus', async () => {
@@ -158,7 +171,8 @@ describe('dashboards and alerts against the running service and a real Prometheu
 
   it('runs every SQL panel query as the grafana role, with data where the panel expects it', async () => {
     const stores = await grafana!.query<{ id: number }>('SELECT magasin_id AS id FROM kpi_stores');
-    const magasin = stores.rows.map((r) => r.id).join(',');
+    // Grafana renders a multi-value SQL variable as quoted, comma-separated values.
+    const magasin = stores.rows.map((r) => `'${r.id}'`).join(',');
     const sqlQueries = queries.filter((q) => q.datasourceUid === POSTGRES_UID);
     expect(sqlQueries.length).toBeGreaterThan(8);
     const failures: string[] = [];

@@ -5,15 +5,17 @@
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { invalidInput } from '../../common/domain-error';
 
-/** `Détails des Transactions.csv` → `details_des_transactions`. Also used to match file names. */
+/**
+ * The comparable form of a column or file name: `Détails des Transactions`, `details_des_transactions`
+ * and `DETAILS-DES-TRANSACTIONS` all become `detailsdestransactions`. Also used to match file names.
+ */
 export function normaliseName(name: string): string {
   return name
     .replace(/^\uFEFF/, '')
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
+    .replace(/[^a-z0-9]+/g, '');
 }
 
 export interface HeaderMapping {
@@ -26,10 +28,10 @@ export interface HeaderMapping {
 export function mapHeader(spec: DatasetSpec, header: string[]): HeaderMapping {
   const positions = new Map<string, number>();
   const unknown: string[] = [];
-  const known = new Set(spec.columns.map((c) => c.name));
+  const known = new Map(spec.columns.map((c) => [normaliseName(c.name), c.name]));
   header.forEach((cell, index) => {
-    const name = normaliseName(cell);
-    if (known.has(name) && !positions.has(name)) positions.set(name, index);
+    const name = known.get(normaliseName(cell));
+    if (name && !positions.has(name)) positions.set(name, index);
     else unknown.push(cell.trim());
   });
   const missing = spec.columns

@@ -1,0 +1,169 @@
+/**
+ * Import throughput, each figure next to its reference, measured in the same run:
+ * - clients through the real import path vs the seed system's way (one INSERT per row, a trigger
+ *   calling pgp_sym_encrypt with default options) and vs the crypto bound (one SELECT doing the
+ *   same encryptions and HMACs as our trigger, no writes);
+ * - 2,000,000 transaction lines through the real path vs a plain COPY into an unconstrained table.
+ * References live in a scratch schema `bench`, never in migrations.
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { datasetCatalog } from '../catalog/dataset-catalog';
+import type { DatasetName } from '../catalog/dataset.types';
+import { BenchContext, BenchFigures, BenchPart, perSecond, timed } from './bench-context';
+
+const SEED_WAY_ROWS = 2_000;
+
+async function importFile(ctx: BenchContext, dataset: DatasetName): Promise<number> {
+  return timed(async () => {
+    const { report, failure } = await ctx.imports.importContent({
+      dataset: datasetCatalog.get(dataset),
+      source: 'cli',
+      mode: 'default',
+      fileName: `${dataset}.csv`,
+      content: createReadStream(ctx.files[dataset], { highWaterMark: 256 * 1024 }),
+    });
+    if (
+      failure ||
+      report.counts.inserted + report.counts.updated + report.counts.unchanged !== ctx.rows[dataset]
+    ) {
+      throw new Error(
+        `bench import of ${dataset} did not load every row: ${JSON.stringify(report.counts)}`,
+      );
+    }
+  });
+}
+
+async function withKeys(ctx: BenchContext, work: (c: Client) => Promise<unknown>): Promise<void> {
+  const c = await ctx.connectAsOwner();
+  try {
+    await c.query(
+      `SELECT set_config('smartretail.encryption_key', $1, false), set_config('smartretail.blind_index_key', $2, false)`,
+      [ctx.config.encryptionKey, ctx.config.blindIndexKey],
+    );
+    await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function copyInto(c: Client, table: string, file: string): Promise<void> {
+  await pipeline(
+    createReadStream(file, { highWaterMark: 256 * 1024 }),
+    c.query(copyFrom(`COPY ${table} FROM STDIN (FORMAT csv, HEADER true)`)),
+  );
+}
+
+const CLIENT_TEXT_COLUMNS =
+  'client_id int, nom text, prenom text, email text, date_naissance text, sexe text, ville text, date_inscription date';
+
+async function prepareScratch(ctx: BenchContext): Promise<void> {
+  await withKeys(ctx, async (c) => {
+    await c.query(`DROP SCHEMA IF EXISTS bench CASCADE`);
+    await c.query(`CREATE SCHEMA bench`);
+    await c.query(`CREATE TABLE bench.clients_plain (${CLIENT_TEXT_COLUMNS})`);
+    await copyInto(c, 'bench.clients_plain', ctx.files.clients);
+    await c.query(`ANALYZE bench.clients_plain`);
+    // The seed system's way: every personal column through pgp_sym_encrypt's defaults
+    // (AES-128, iterated-and-salted S2K), one INSERT statement per row.
+    await c.query(`CREATE TABLE bench.seed_clients (client_id int PRIMARY KEY, nom bytea, prenom bytea, email bytea,
+                   date_naissance bytea, sexe bytea, ville bytea, date_inscription date)`);
+    await c.query(`CREATE FUNCTION bench.seed_encrypt() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE k text := current_setting('smartretail.encryption_key');
+      BEGIN
+        NEW.nom := pgp_sym_encrypt(convert_from(NEW.nom, 'UTF8'), k);
+        NEW.prenom := pgp_sym_encrypt(convert_from(NEW.prenom, 'UTF8'), k);
+        NEW.email := pgp_sym_encrypt(convert_from(NEW.email, 'UTF8'), k);
+        NEW.date_naissance := pgp_sym_encrypt(convert_from(NEW.date_naissance, 'UTF8'), k);
+        NEW.sexe := pgp_sym_encrypt(convert_from(NEW.sexe, 'UTF8'), k);
+        NEW.ville := pgp_sym_encrypt(convert_from(NEW.ville, 'UTF8'), k);
+        RETURN NEW;
+      END $$`);
+    await c.query(
+      `CREATE TRIGGER seed_encrypt BEFORE INSERT ON bench.seed_clients FOR EACH ROW EXECUTE FUNCTION bench.seed_encrypt()`,
+    );
+    await c.query(
+      `CREATE TABLE bench.details_plain (detail_id int, transaction_id int, produit_id int, quantite int, prix_unitaire numeric(12,2))`,
+    );
+  });
+}
+
+async function seedWay(ctx: BenchContext): Promise<number> {
+  let seconds = 0;
+  await withKeys(ctx, async (c) => {
+    const rows = await c.query(
+      `SELECT * FROM bench.clients_plain ORDER BY client_id LIMIT ${SEED_WAY_ROWS}`,
+    );
+    seconds = await timed(async () => {
+      for (const r of rows.rows as Record<string, unknown>[]) {
+        await c.query(
+          `INSERT INTO bench.seed_clients VALUES ($1, convert_to($2,'UTF8'), convert_to($3,'UTF8'), convert_to($4,'UTF8'),
+                   convert_to($5,'UTF8'), convert_to($6,'UTF8'), convert_to($7,'UTF8'), $8)`,
+          [
+            r.client_id,
+            r.nom,
+            r.prenom,
+            r.email,
+            r.date_naissance,
+            r.sexe,
+            r.ville,
+            r.date_inscription,
+          ],
+        );
+      }
+    });
+  });
+  return perSecond(SEED_WAY_ROWS, seconds);
+}
+
+/** The same pgcrypto work as smartretail.protect_clients() on INSERT: 6 encryptions, 2 HMACs. */
+async function cryptoBound(ctx: BenchContext): Promise<number> {
+  let seconds = 0;
+  await withKeys(ctx, async (c) => {
+    const enc = (col: string) =>
+      `octet_length(pgp_sym_encrypt(${col}, k, smartretail.cipher_options()))`;
+    // Summing the outputs forces every call: the planner drops unused STABLE results.
+    seconds = await timed(() =>
+      c.query(`SELECT sum(${['nom', 'prenom', 'email', 'date_naissance', 'sexe', 'ville'].map(enc).join(' + ')}
+                   + octet_length(smartretail.blind_index(email))
+                   + octet_length(smartretail.pii_digest(ARRAY[nom, prenom, email, date_naissance, sexe, ville])))
+               FROM bench.clients_plain, (SELECT smartretail.encryption_key() AS k) key`),
+    );
+  });
+  return perSecond(ctx.rows.clients, seconds);
+}
+
+async function plainCopy(ctx: BenchContext): Promise<number> {
+  let seconds = 0;
+  await withKeys(ctx, async (c) => {
+    seconds = await timed(() => copyInto(c, 'bench.details_plain', ctx.files.details_transactions));
+  });
+  return perSecond(ctx.rows.details_transactions, seconds);
+}
+
+export const importBench: BenchPart = {
+  name: 'import throughput',
+  async run(ctx: BenchContext): Promise<BenchFigures> {
+    await prepareScratch(ctx);
+    ctx.log('clients: real import path');
+    const clientsSeconds = await importFile(ctx, 'clients');
+    ctx.log('clients: crypto bound, seed way');
+    const crypto = await cryptoBound(ctx);
+    const seed = await seedWay(ctx);
+    ctx.log('parents of the transaction lines');
+    for (const parent of ['magasins', 'produits', 'transactions'] as const)
+      await importFile(ctx, parent);
+    ctx.log('details_transactions: real import path, plain COPY');
+    const detailsSeconds = await importFile(ctx, 'details_transactions');
+    const plain = await plainCopy(ctx);
+    return {
+      clients_rows_per_s: perSecond(ctx.rows.clients, clientsSeconds),
+      crypto_bound_rows_per_s: crypto,
+      seed_way_rows_per_s: seed,
+      details_rows_per_s: perSecond(ctx.rows.details_transactions, detailsSeconds),
+      plain_copy_rows_per_s: plain,
+    };
+  },
+};

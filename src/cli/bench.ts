@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: generates data with the repository's generator into bench-data/ (git-ignored),
+ * starts its own embedded PostgreSQL there (or uses DATABASE_URL), runs every benchmark part and
+ * prints a table plus one machine-readable line starting with `BENCH `.
+ *
+ * Extending: a part is `{ name, run(context) => figures }` (src/bench/bench-context.ts); add it to
+ * BENCH_PARTS. Parts run in order, so a part listed after `importBench` finds the database holding
+ * 200,000 clients and 2,000,000 transaction lines imported through the real path.
+ */
+import 'reflect-metadata';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { ConfigModule } from '../config/config.module';
+import { migrateDatabase } from '../database/database-migrator';
+import { DatabaseModule } from '../database/database.module';
+import { prepareRuntime } from '../database/runtime-environment';
+import { BenchContext, BenchFigures, BenchPart } from '../bench/bench-context';
+import { generateBenchData } from '../bench/bench-data';
+import { importBench } from '../bench/import-bench';
+import { uploadRssBench } from '../bench/upload-rss-bench';
+import { ImportRunEventsModule } from '../imports/import-run-events';
+import { ImportService } from '../imports/import.service';
+import { ImportEngineModule } from '../imports/imports.module';
+
+const BENCH_PARTS: BenchPart[] = [importBench, uploadRssBench];
+
+const WORK_DIR = resolve('bench-data');
+const RETAIL_TABLES =
+  'details_transactions, transactions, cartes_fidelite, cameras, capteurs_iot, produits, magasins, clients';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (message: string) =>
+    console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
+  await mkdir(WORK_DIR, { recursive: true, mode: 0o755 });
+  const { config, embedded } = await prepareRuntime(
+    {
+      EMBEDDED_PG_PORT: '54398',
+      ...process.env,
+      DATA_DIR: process.env.DATABASE_URL ? process.env.DATA_DIR : resolve(WORK_DIR, 'db'),
+      LOG_LEVEL: 'warn',
+    },
+    new Logger('Bench'),
+  );
+  try {
+    await migrateDatabase(
+      config.databaseUrl,
+      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
+      config.dbSsl,
+    );
+    const connectAsOwner = async () => {
+      const c = new Client({ connectionString: config.databaseUrl });
+      await c.connect();
+      return c;
+    };
+    const owner = await connectAsOwner();
+    await owner.query(`TRUNCATE ${RETAIL_TABLES}, import_runs CASCADE`);
+    await owner.end();
+    log('generating data');
+    const { files, rows } = await generateBenchData(resolve(WORK_DIR, 'csv'));
+
+    @Module({
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ImportRunEventsModule,
+        ImportEngineModule,
+      ],
+    })
+    class BenchModule {}
+    const app = await NestFactory.createApplicationContext(BenchModule, {
+      logger: ['error', 'warn'],
+    });
+    const context: BenchContext = {
+      config,
+      imports: app.get(ImportService),
+      connectAsOwner,
+      files,
+      rows,
+      workDir: WORK_DIR,
+      log,
+    };
+    const figures: BenchFigures = {};
+    try {
+      for (const part of BENCH_PARTS) {
+        log(`${part.name}…`);
+        Object.assign(figures, await part.run(context));
+      }
+    } finally {
+      await app.close();
+    }
+    printFigures(figures, (Date.now() - started) / 1000);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+function printFigures(f: BenchFigures, seconds: number): void {
+  const ratio = (a: string, b: string) => (f[a] && f[b] ? (f[a] / f[b]).toFixed(2) : 'n/a');
+  const rows: [string, string, string][] = Object.entries(f).map(([k, v]) => [
+    k,
+    v.toLocaleString('en-US'),
+    '',
+  ]);
+  const target = (key: string, text: string) => {
+    const row = rows.find((r) => r[0] === key);
+    if (row) row[2] = text;
+  };
+  target(
+    'clients_rows_per_s',
+    `${ratio('clients_rows_per_s', 'crypto_bound_rows_per_s')} x crypto bound (>= 0.8), ${ratio('clients_rows_per_s', 'seed_way_rows_per_s')} x seed way (>= 30)`,
+  );
+  target(
+    'details_rows_per_s',
+    `${ratio('details_rows_per_s', 'plain_copy_rows_per_s')} x plain COPY (>= 0.5)`,
+  );
+  target('upload_peak_rss_mb', `target <= 300`);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log('');
+  for (const [k, v, t] of rows) console.log(`${k.padEnd(width)}  ${v.padStart(12)}  ${t}`);
+  console.log(`(${seconds.toFixed(0)} s in all)`);
+  console.log(`BENCH ${JSON.stringify(f)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

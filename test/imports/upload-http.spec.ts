@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { fixture, ImportHarness } from '../support/import-harness';
+
+describe('POST /imports/{dataset} and the import history API', () => {
+  let h: ImportHarness;
+  const http = () => request(h.app.getHttpServer());
+  beforeAll(async () => {
+    h = await ImportHarness.start({ IMPORT_MAX_BYTES: '2048' });
+  });
+  afterAll(() => h.stop());
+
+  it('streams a multipart upload into the database and answers 201 with the report', async () => {
+    const res = await http().post('/imports/clients').attach('file', fixture('ok/clients.csv')).expect(201);
+    expect(res.body).toMatchObject({
+      dataset: 'clients',
+      source: 'upload',
+      mode: 'default',
+      fileName: 'clients.csv',
+      status: 'succeeded',
+      counts: { rowsRead: 3, inserted: 3, updated: 0, unchanged: 0, rejected: 0 },
+    });
+    expect(res.body.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(await h.rows('clients')).toHaveLength(3);
+  });
+
+  it('answers 413 with a clear message above IMPORT_MAX_BYTES, and imports nothing', async () => {
+    const res = await http()
+      .post('/imports/clients')
+      .attach('file', fixture('not-ok/clients_invalid_utf8_late.csv'))
+      .expect(413);
+    expect(res.body.message).toBe(
+      'the file is larger than the upload limit of 2048 bytes (IMPORT_MAX_BYTES); nothing was imported',
+    );
+    expect(await h.rows('clients')).toHaveLength(3);
+    const [run] = await h.query<{ status: string; error: string }>(
+      `SELECT status, error FROM import_runs ORDER BY started_at DESC LIMIT 1`,
+    );
+    expect(run).toEqual({ status: 'failed', error: res.body.message });
+  });
+
+  it('answers 404 for an unknown dataset', async () => {
+    const res = await http().post('/imports/unicorns').attach('file', fixture('ok/clients.csv')).expect(404);
+    expect(res.body.message).toBe('no dataset named unicorns');
+  });
+
+  it('answers 415 when the body is not multipart/form-data', async () => {
+    await http().post('/imports/clients').set('content-type', 'text/csv').send('client_id\n1\n').expect(415);
+  });
+
+  it('answers 400 for an empty file, a missing file field and an unknown mode', async () => {
+    const empty = await http().post('/imports/clients').attach('file', fixture('not-ok/empty.csv')).expect(400);
+    expect(empty.body.message).toBe('clients: the file is empty (no header line)');
+    await http().post('/imports/clients').field('note', 'no file').expect(400);
+    await http().post('/imports/clients').attach('other', fixture('ok/clients.csv')).expect(400);
+    await http().post('/imports/clients?mode=sometimes').attach('file', fixture('ok/clients.csv')).expect(400);
+  });
+
+  it('answers 400 naming missing columns, and 400 in atomic mode when a row is bad', async () => {
+    const missing = await http()
+      .post('/imports/clients')
+      .attach('file', fixture('not-ok/clients_missing_column.csv'))
+      .expect(400);
+    expect(missing.body.message).toMatch(/missing required column\(s\): email; found:/);
+    const atomic = await http()
+      .post('/imports/clients?mode=atomic')
+      .attach('file', fixture('not-ok/clients_formula_values.csv'))
+      .expect(400);
+    expect(atomic.body.details.importId).toBeDefined();
+  });
+
+  it('lists runs newest first, paginated, and serves one run or 404/400', async () => {
+    const page = await http().get('/imports?limit=2&offset=0').expect(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.total).toBeGreaterThanOrEqual(5);
+    const times = page.body.items.map((r: { startedAt: string }) => Date.parse(r.startedAt));
+    expect(times[0]).toBeGreaterThanOrEqual(times[1]);
+    const one = await http().get(`/imports/${page.body.items[0].id}`).expect(200);
+    expect(one.body.id).toBe(page.body.items[0].id);
+    await http().get('/imports/00000000-0000-4000-8000-000000000000').expect(404);
+    await http().get('/imports/not-a-uuid').expect(400);
+    await http().get('/imports?limit=0').expect(400);
+  });
+
+  it('serves every rejection as CSV with formula-looking cells defused', async () => {
+    const res = await http()
+      .post('/imports/clients')
+      .attach('file', fixture('not-ok/clients_formula_values.csv'))
+      .expect(201);
+    expect(res.body.counts).toMatchObject({ inserted: 1, rejected: 2 });
+    const csv = await http().get(`/imports/${res.body.id}/rejections`).expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.text).toBe(
+      'line,column,reason,value\n' +
+        `3,client_id,not an integer,"'=HYPERLINK(""http://evil"")"\n` +
+        "4,client_id,not an integer,'@SUM(1)\n",
+    );
+    await http().get('/imports/00000000-0000-4000-8000-000000000000/rejections').expect(404);
+  });
+});
