@@ -1,0 +1,90 @@
+/**
+ * What the runtime image holds is enough to run the service: the compiled code needs only
+ * production dependencies (the image installs with --omit=dev --omit=optional), and every file
+ * the build stage copies is in the build context (not excluded by .dockerignore).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from './compose-stack';
+
+interface PackageJson {
+  dependencies: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+const packageJson = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'),
+) as PackageJson;
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return jsFiles(path);
+    return entry.name.endsWith('.js') ? [path] : [];
+  });
+}
+
+/** `require('x')` and `import('x')` specifiers of compiled code, reduced to package names. */
+function packagesRequiredBy(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const specifiers = [...source.matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1],
+  );
+  return specifiers
+    .filter((s) => !s.startsWith('.') && !s.startsWith('node:'))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]));
+}
+
+describe('the runtime image', () => {
+  it('the compiled service (dist/src, dist/migrations) needs only production dependencies', () => {
+    const files = [
+      ...jsFiles(join(REPO_ROOT, 'dist/src')),
+      ...jsFiles(join(REPO_ROOT, 'dist/migrations')),
+    ].filter((f) => !f.endsWith('.spec.js'));
+    expect(files.length).toBeGreaterThan(10);
+    const production = new Set(Object.keys(packageJson.dependencies));
+    const missing = files.flatMap((file) =>
+      packagesRequiredBy(file)
+        .filter((name) => !production.has(name) && !builtinModules.includes(name))
+        .map((name) => `${relative(REPO_ROOT, file)} requires ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('declares no optional dependency itself: --omit=optional drops only the embedded PostgreSQL binaries', () => {
+    const optional = Object.keys(packageJson.optionalDependencies ?? {});
+    expect(optional).toEqual([]);
+  });
+});
+
+describe('the build stage', () => {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8');
+  const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
+    m[1].trim().split(/\s+/),
+  );
+
+  it('copies only files that exist in the repository and are not excluded from the context', () => {
+    expect(copied).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'migrations']),
+    );
+    for (const path of copied) {
+      expect({ path, exists: existsSync(join(REPO_ROOT, path)) }).toEqual({ path, exists: true });
+      expect(ignored).not.toContain(path);
+    }
+  });
+
+  it('copies every source tree tsconfig.build.json compiles', () => {
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    for (const dir of build.include) {
+      expect(statSync(join(REPO_ROOT, dir)).isDirectory()).toBe(true);
+      expect(copied).toContain(dir);
+    }
+  });
+});
