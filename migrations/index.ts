@@ -7,6 +7,7 @@ import { CreateRetailTables1795564801000 } from './1795564801000-CreateRetailTab
 import { CreateEncryptionTriggers1795564802000 } from './1795564802000-CreateEncryptionTriggers';
 import { CreateDecryptedViews1795564803000 } from './1795564803000-CreateDecryptedViews';
 import { CreateRolesAndGrants1795564804000 } from './1795564804000-CreateRolesAndGrants';
+import { CreateAuditLog1795564810000 } from './1795564810000-CreateAuditLog';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateEncryptionTriggers1795564802000,
   CreateDecryptedViews1795564803000,
   CreateRolesAndGrants1795564804000,
+  CreateAuditLog1795564810000,
 ];

@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DatasetsModule } from './datasets/datasets.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
 
@@ -10,7 +13,15 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, ImportRunEventsModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        AuthModule,
+        ImportRunEventsModule,
+        HealthModule,
+        DatasetsModule,
+        AuditModule,
+      ],
     };
   }
 }
