@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -38,6 +38,7 @@ export class DatasetsController {
   @Roles(...RECORD_READERS)
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiRecordQuery()
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: RecordPageDto })
   @ApiNotFoundResponse({ description: 'Unknown dataset' })
   @ApiForbiddenResponse({ description: 'Your role reads no records, or may not use this filter' })
@@ -45,7 +46,7 @@ export class DatasetsController {
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<RecordPageDto> {
+  ): Promise<string> {
     return this.datasets.list(caller, dataset, query);
   }
 

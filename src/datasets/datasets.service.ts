@@ -14,10 +14,10 @@ import { forbidden, notFound } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
 import { parseId } from '../common/query-values';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
-import { DatasetsRepository, RecordRow, RecordSource } from './datasets.repository';
+import { DatasetsRepository, RecordRow } from './datasets.repository';
+import { RecordSource } from './record-sql';
 import { acceptedParameters, parseRecordQuery, RecordQuery } from './record-query';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
-import { RecordPageDto } from './dto/record-page.dto';
 
 @Injectable()
 export class DatasetsService {
@@ -57,23 +57,23 @@ export class DatasetsService {
     }));
   }
 
-  async list(
-    caller: Caller,
-    dataset: string,
-    raw: Record<string, unknown>,
-  ): Promise<RecordPageDto> {
+  /**
+   * A page as the JSON text of a RecordPageDto. The items were serialised by PostgreSQL; they
+   * are spliced in as they are rather than parsed and re-serialised (see record-sql.ts).
+   */
+  async list(caller: Caller, dataset: string, raw: Record<string, unknown>): Promise<string> {
     const source = this.sourceFor(caller, dataset);
     const query: RecordQuery = parseRecordQuery(source.spec, caller.role, raw);
-    const { items, more } = await this.read(
+    const page = await this.read(
       caller,
       source,
       (client) => this.records.page(client, source, query),
-      (page) => page.items,
+      (result) => result.ids,
     );
-    const last = items[items.length - 1];
+    const last = page.ids[page.ids.length - 1];
     const nextCursor =
-      more && last ? encodeCursor(source.spec.name, last[source.spec.primaryKey] as number) : null;
-    return { dataset: source.spec.name, items, nextCursor };
+      page.more && last !== undefined ? encodeCursor(source.spec.name, last) : null;
+    return `{"dataset":${JSON.stringify(source.spec.name)},"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
   }
 
   async get(caller: Caller, dataset: string, rawId: string): Promise<RecordRow> {
@@ -83,7 +83,7 @@ export class DatasetsService {
       caller,
       source,
       (client) => this.records.byId(client, source, id),
-      (found) => (found ? [found] : []),
+      (found) => (found ? [found[source.spec.primaryKey] as number] : []),
     );
     if (!row) throw notFound(`${source.spec.name} has no record ${id}`);
     return row;
@@ -94,8 +94,7 @@ export class DatasetsService {
     if (!spec) throw notFound(`unknown dataset "${dataset.slice(0, 64)}"`);
     const view = recordVisibility.viewFor(spec, caller.role);
     if (!view) throw forbidden(`role ${caller.role} may not read records`);
-    const columns = recordVisibility.visibleColumns(spec, caller.role).map((c) => c.name);
-    return { spec, view, columns };
+    return { spec, view, columns: recordVisibility.visibleColumns(spec, caller.role) };
   }
 
   /**
@@ -106,7 +105,7 @@ export class DatasetsService {
     caller: Caller,
     source: RecordSource,
     work: (client: PoolClient) => Promise<T>,
-    returned: (result: T) => RecordRow[],
+    servedIds: (result: T) => number[],
   ): Promise<T> {
     const audited = recordVisibility.exposesClearPersonalData(source.spec, caller.role);
     return this.transactions.run(
@@ -114,7 +113,7 @@ export class DatasetsService {
       async (client) => {
         const result = await work(client);
         if (audited) {
-          const ids = returned(result).map((r) => r[source.spec.primaryKey] as number);
+          const ids = servedIds(result);
           await this.audit.recordPersonalRead(client, source.spec.name, ids, caller.requestId);
         }
         return result;

@@ -1,10 +1,9 @@
-import type { PoolClient } from 'pg';
 import { Client } from 'pg';
 import request from 'supertest';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { recordVisibility } from '../../src/catalog/record-visibility';
-import { DatasetsRepository } from '../../src/datasets/datasets.repository';
 import { parseRecordQuery } from '../../src/datasets/record-query';
+import { pageSql } from '../../src/datasets/record-sql';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
 import { insertClients, manyClients } from '../support/retail-fixture';
@@ -68,19 +67,16 @@ describe('e-mail lookup through the blind index', () => {
     const source = {
       spec,
       view: recordVisibility.viewFor(spec, 'admin')!,
-      columns: recordVisibility.visibleColumns(spec, 'admin').map((c) => c.name),
+      columns: recordVisibility.visibleColumns(spec, 'admin'),
     };
     const query = parseRecordQuery(spec, 'admin', { email: 'eloise.lefevre42@exemple.fr' });
     const client: Client = await h.db.connect('app_user');
     try {
       const plan = await inTransaction(client, { role: 'admin' }, async () => {
         // The repository's own SQL, prefixed with EXPLAIN: the plan of exactly what it runs.
-        const explaining = {
-          query: (config: { text: string; values: unknown[] }) =>
-            client.query({ ...config, text: `EXPLAIN (FORMAT JSON) ${config.text}` }),
-        } as unknown as PoolClient;
-        const page = await new DatasetsRepository().page(explaining, source, query);
-        return (page.items[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan;
+        const { text, values } = pageSql(source, query);
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+        return (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0].Plan;
       });
       const scans = nodes(plan).filter((n) => n['Relation Name'] === 'clients');
       expect(scans.map((n) => n['Index Name'])).toContain('clients_email_hash_idx');

@@ -6,20 +6,27 @@ import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { decryptedViewName, pseudonymisedViewName } from '../../src/catalog/dataset.types';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { DatabaseRole, RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
-import { DatasetsRepository, RecordSource } from '../../src/datasets/datasets.repository';
+import { DatasetsRepository } from '../../src/datasets/datasets.repository';
+import { RecordSource } from '../../src/datasets/record-sql';
+import { recordVisibility, VisibleColumn } from '../../src/catalog/record-visibility';
 import { parseRecordQuery } from '../../src/datasets/record-query';
 import { aClient } from '../support/client-factory';
+import { loadRetailFixture, manyClients } from '../support/retail-fixture';
 import { roleScopedTransactions } from '../support/role-scoped-data-layer';
-import { loadRetailFixture } from '../support/retail-fixture';
 import { TestDatabase } from '../support/test-database';
 
 const clients = datasetCatalog.get('clients');
-const ALL_CLIENT_COLUMNS = clients.columns.map((c) => c.name);
-const source = (view: string, columns = ALL_CLIENT_COLUMNS): RecordSource => ({
+const ALL_CLIENT_COLUMNS = recordVisibility.visibleColumns(clients, 'admin');
+/** A source naming any columns, even ones the role's view lacks: the database must decide. */
+const source = (view: string, names?: string[]): RecordSource => ({
   spec: clients,
   view,
-  columns,
+  columns: names
+    ? names.map((name): VisibleColumn => ({ name, type: 'text', personal: false }))
+    : ALL_CLIENT_COLUMNS,
 });
+const itemsOf = (page: { itemsJson: string }) =>
+  JSON.parse(page.itemsJson) as Record<string, unknown>[];
 const PERMISSION_DENIED = expect.objectContaining({ code: '42501' });
 
 describe('reads under each database role', () => {
@@ -48,9 +55,8 @@ describe('reads under each database role', () => {
   });
 
   it('admin reads clear client data', async () => {
-    const page = await read('admin', source(decryptedViewName('clients')));
-    expect(page.items[0]).toEqual(aClient({ ...page.items[0], client_id: 1 }));
-    expect(page.items[0].email).toBe(aClient({ client_id: 1 }).email);
+    const [first] = itemsOf(await read('admin', source(decryptedViewName('clients'))));
+    expect(first).toEqual(manyClients(1)[0]);
   });
 
   it('analyst asking for v_clients_decrypted is refused by PostgreSQL', async () => {
@@ -71,7 +77,7 @@ describe('reads under each database role', () => {
       'analyst',
       source(pseudonymisedViewName('clients'), ['client_id', 'annee_naissance', 'ville']),
     );
-    expect(page.items).toHaveLength(3);
+    expect(itemsOf(page)).toHaveLength(3);
     await expect(
       read('analyst', source(pseudonymisedViewName('clients'), ['client_id', 'email'])),
     ).rejects.toEqual(expect.objectContaining({ code: '42703' }));
@@ -91,7 +97,7 @@ describe('reads under each database role', () => {
     const view: RecordSource = {
       spec,
       view: decryptedViewName(spec.table),
-      columns: [spec.primaryKey],
+      columns: recordVisibility.visibleColumns(spec, 'admin'),
     };
     await expect(
       tx.run({ role: 'writer', readOnly: true }, (c) =>
