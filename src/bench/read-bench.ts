@@ -11,6 +11,8 @@
  * `runReadBench(context)` takes any bench context with a config, an owner connection factory and a
  * logger (the bench runner's BenchContext fits), so it runs in `npm run bench` or alone.
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
 import { signRoleToken } from '../auth/role-token.service';
 import type { AppConfig } from '../config/app-config';
@@ -43,7 +45,7 @@ export async function runReadBench(context: ReadBenchContext): Promise<ReadBench
   const app = await createHttpApplication(context.config);
   await app.listen(0, '127.0.0.1');
   try {
-    const address = app.getHttpServer().address() as { port: number };
+    const address = (app.getHttpServer() as Server).address() as AddressInfo;
     const base = `http://127.0.0.1:${address.port}`;
     const token = signRoleToken(context.config, { role: 'admin', sub: 'bench', ttlSeconds: 3600 });
     const get = async (

@@ -16,7 +16,7 @@ import { parseId } from '../common/query-values';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { DatasetsRepository, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
-import { acceptedParameters, parseRecordQuery, RecordQuery } from './record-query';
+import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
 
 @Injectable()
@@ -52,7 +52,7 @@ export class DatasetsService {
           personal: v.personal,
           derivedFrom: v.derivedFrom ?? null,
         })),
-        filters: recordVisibility.canReadRecords(caller.role) ? acceptedParameters(spec) : [],
+        filters: usableParameters(spec, caller.role),
       },
     }));
   }

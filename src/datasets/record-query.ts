@@ -40,6 +40,16 @@ export function acceptedParameters(spec: DatasetSpec): string[] {
   ];
 }
 
+/** The parameters `role` may actually use (lookups only where it sees the value in clear). */
+export function usableParameters(spec: DatasetSpec, role: DatabaseRole): string[] {
+  if (!recordVisibility.canReadRecords(role)) return [];
+  const refused = recordVisibility
+    .lookupColumns(spec)
+    .filter((c) => !recordVisibility.mayLookUp(spec, role, c))
+    .map((c) => c.name);
+  return acceptedParameters(spec).filter((p) => !refused.includes(p));
+}
+
 export function parseRecordQuery(
   spec: DatasetSpec,
   role: DatabaseRole,

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import request from 'supertest';
+import { column } from '../support/page-body';
 import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
@@ -83,9 +84,9 @@ describe('audit of clear personal data', () => {
       await get('/datasets/clients/records/2', 'admin', 'dave').expect(200);
       await get('/datasets/clients/records/3', 'admin', 'dave').expect(200);
       const first = await get('/audit?sub=dave&limit=2', 'admin').expect(200);
-      expect(first.body.items.map((e: { recordIds: number[] }) => e.recordIds)).toEqual([[3], [2]]);
+      expect(column(first, 'recordIds')).toEqual([[3], [2]]);
       const second = await get(`/audit?sub=dave&limit=2&cursor=${first.body.nextCursor}`, 'admin');
-      expect(second.body.items.map((e: { recordIds: number[] }) => e.recordIds)).toEqual([[1]]);
+      expect(column(second, 'recordIds')).toEqual([[1]]);
       expect(second.body.nextCursor).toBeNull();
       expect(second.body.items[0]).toMatchObject({
         sub: 'dave',

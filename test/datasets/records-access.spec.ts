@@ -62,6 +62,7 @@ describe('who may call which route', () => {
       'ville',
       'date_inscription',
     ]);
+    expect(analyst.filters).not.toContain('email');
     expect(writer).toEqual({ records: 'none', columns: [], filters: [] });
   });
 });
