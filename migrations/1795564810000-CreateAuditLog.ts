@@ -73,6 +73,9 @@ export class CreateAuditLog1795564810000 implements MigrationInterface {
       $$`);
 
     await queryRunner.query(`REVOKE ALL ON audit_log FROM PUBLIC`);
+    // Explicit: a per-schema ALTER DEFAULT PRIVILEGES cannot revoke the global default EXECUTE
+    // that PUBLIC gets on new functions. A trigger function needs no EXECUTE grant to fire.
+    await queryRunner.query(`REVOKE ALL ON FUNCTION smartretail.forbid_audit_change() FROM PUBLIC`);
     await queryRunner.query(`GRANT SELECT ON audit_log TO admin`);
     await queryRunner.query(
       `REVOKE ALL ON FUNCTION smartretail.audit_personal_read(text, integer[], text) FROM PUBLIC`,
