@@ -1,46 +1,13 @@
-import { Controller, Get, INestApplication, RequestMethod } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import { Controller, Get, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { PUBLIC_KEY, ROLES_KEY } from '../../src/auth/access.decorators';
 import { AuthModule } from '../../src/auth/auth.module';
 import { HttpExceptionFilter } from '../../src/common/http-exception.filter';
 import { ConfigModule } from '../../src/config/config.module';
+import { declaredRoutes } from '../support/declared-routes';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
 import { TestDatabase } from '../support/test-database';
-
-interface DeclaredRoute {
-  route: string;
-  roles?: string[];
-  isPublic?: boolean;
-}
-
-/** Every handler of every controller the application registers, with its access metadata. */
-function declaredRoutes(app: INestApplication): DeclaredRoute[] {
-  const discovery = new DiscoveryService(app.get(ModulesContainer));
-  const scanner = new MetadataScanner();
-  const reflector = app.get(Reflector);
-  return discovery.getControllers().flatMap(({ instance, metatype }) => {
-    if (!instance || !metatype) return [];
-    const prototype = Object.getPrototypeOf(instance) as object;
-    return scanner.getAllMethodNames(prototype).flatMap((name) => {
-      const handler = (prototype as Record<string, unknown>)[name] as () => unknown;
-      if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) return [];
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-      const path = `${Reflect.getMetadata(PATH_METADATA, metatype) as string}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`;
-      const targets = [handler, metatype];
-      return [
-        {
-          route: `${method} /${path.replace(/\/+/g, '/').replace(/^\/|\/$/g, '')}`,
-          roles: reflector.getAllAndOverride<string[]>(ROLES_KEY, targets),
-          isPublic: reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets),
-        },
-      ];
-    });
-  });
-}
 
 describe('route access declarations', () => {
   let h: HttpHarness;
