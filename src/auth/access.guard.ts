@@ -13,7 +13,8 @@ import { PUBLIC_KEY, ROLES_KEY } from './access.decorators';
 import { CALLER_KEY, Caller } from './caller';
 import { RoleTokenService, unauthenticated } from './role-token.service';
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+/** RFC 6750: the scheme is case-insensitive; the token is the three base64url parts of a JWT. */
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 @Injectable()
 export class AccessGuard implements CanActivate {

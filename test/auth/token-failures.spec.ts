@@ -91,9 +91,14 @@ describe('role tokens', () => {
   });
 
   it('refuses a bad token before any database work: it still answers 401 with the database gone', async () => {
-    const cut = (login: boolean) =>
+    // Per database, not per role: roles are cluster-wide and other test files use app_user.
+    const cut = (connect: boolean) =>
       h.db.asOwner(async (c) => {
-        await c.query(`ALTER ROLE app_user ${login ? 'LOGIN' : 'NOLOGIN'}`);
+        await c.query(
+          connect
+            ? `GRANT CONNECT ON DATABASE ${h.db.name} TO app_user`
+            : `REVOKE CONNECT ON DATABASE ${h.db.name} FROM app_user`,
+        );
         await c.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE usename = 'app_user' AND datname = current_database()`,
