@@ -5,8 +5,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { datasetCatalog } from '../catalog/dataset-catalog';
-import { recordVisibility } from '../catalog/record-visibility';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import { RECORD_ACCESS, RECORD_READERS, recordVisibility } from '../catalog/record-visibility';
 
 type SchemaObject = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
 
@@ -21,23 +20,35 @@ const JSON_TYPES: Record<string, SchemaObject> = {
 const pascal = (name: string): string =>
   name.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 
+/** One schema per dataset and record-reading role, e.g. ClientsAdminRecord, ClientsAnalystRecord. */
 function recordSchemas(): Record<string, SchemaObject> {
   const schemas: Record<string, SchemaObject> = {};
-  const roles: [DatabaseRole, string][] = [
-    ['admin', 'Record'],
-    ['analyst', 'AnalystRecord'],
-  ];
   for (const spec of datasetCatalog.all()) {
-    for (const [role, suffix] of roles) {
+    for (const role of RECORD_READERS) {
       const columns = recordVisibility.visibleColumns(spec, role);
-      schemas[`${pascal(spec.name)}${suffix}`] = {
+      schemas[`${pascal(spec.name)}${pascal(role)}Record`] = {
         type: 'object',
-        description: `${spec.title} as ${role} reads it`,
+        description: `${spec.title} as ${role} reads it (${RECORD_ACCESS[role]})`,
         properties: Object.fromEntries(columns.map((c) => [c.name, JSON_TYPES[c.type]])),
+        required: columns.map((c) => c.name),
       };
     }
   }
   return schemas;
+}
+
+/** Records are one of the generated schemas: used by the page's items and the single record. */
+function linkRecordSchemas(document: OpenAPIObject, names: string[]): void {
+  const anyRecord = { oneOf: names.map((name) => ({ $ref: `#/components/schemas/${name}` })) };
+  const page = document.components?.schemas?.RecordPageDto as
+    { properties?: Record<string, unknown> } | undefined;
+  if (page?.properties) {
+    page.properties.items = { ...(page.properties.items as object), items: anyRecord };
+  }
+  const single = document.paths['/datasets/{dataset}/records/{id}']?.get?.responses?.['200'];
+  if (single && 'description' in single) {
+    single.content = { 'application/json': { schema: anyRecord } };
+  }
 }
 
 export function setUpOpenApi(app: INestApplication): void {
@@ -51,9 +62,11 @@ export function setUpOpenApi(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  const records = recordSchemas();
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...recordSchemas() },
+    schemas: { ...document.components?.schemas, ...records },
   };
+  linkRecordSchemas(document, Object.keys(records));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -64,6 +64,11 @@ describe('OpenAPI', () => {
     }
     expect(doc.components.schemas).toHaveProperty('RecordPageDto');
     expect(doc.components.schemas).toHaveProperty('AuditPageDto');
+    expect(doc.components.schemas.ClientsAdminRecord).toEqual(
+      expect.objectContaining({
+        properties: expect.objectContaining({ email: { type: 'string' } }),
+      }),
+    );
     expect(doc.components.schemas.ClientsAnalystRecord).toEqual(
       expect.objectContaining({
         properties: expect.not.objectContaining({ email: expect.anything() }),
@@ -71,7 +76,26 @@ describe('OpenAPI', () => {
     );
     for (const spec of datasetCatalog.all()) {
       const name = spec.name.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-      expect(doc.components.schemas).toHaveProperty(`${name}Record`);
+      expect(doc.components.schemas).toHaveProperty(`${name}AdminRecord`);
+      expect(doc.components.schemas).toHaveProperty(`${name}AnalystRecord`);
     }
+    const single = doc.paths['/datasets/{dataset}/records/{id}'].get.responses['200'] as {
+      content: { 'application/json': { schema: { oneOf: unknown[] } } };
+    };
+    expect(single.content['application/json'].schema.oneOf).toHaveLength(16);
+    expect(doc.components.schemas.RecordPageDto).toEqual(
+      expect.objectContaining({
+        properties: expect.objectContaining({
+          items: expect.objectContaining({
+            type: 'array',
+            items: {
+              oneOf: expect.arrayContaining([
+                { $ref: '#/components/schemas/ClientsAnalystRecord' },
+              ]),
+            },
+          }),
+        }),
+      }),
+    );
   });
 });

@@ -9,7 +9,7 @@ export class RecordPageDto {
     items: { type: 'object', additionalProperties: true },
     description:
       'Records in primary-key order, with the columns of your role (see GET /datasets and the ' +
-      '<Dataset>Record / <Dataset>AnalystRecord schemas). Dates are YYYY-MM-DD, timestamps ' +
+      '<Dataset>AdminRecord / <Dataset>AnalystRecord schemas). Dates are YYYY-MM-DD, timestamps ' +
       'YYYY-MM-DD HH:MM:SS, money a decimal string.',
   })
   items!: Record<string, unknown>[];
