@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DatasetsModule } from './datasets/datasets.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
 import { ImportsModule } from './imports/imports.module';
@@ -16,9 +19,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        AuthModule,
         ImportRunEventsModule,
         HealthModule,
         ImportsModule,
+        DatasetsModule,
+        AuditModule,
         MetricsModule.forRoot(config),
         KpisModule,
       ],

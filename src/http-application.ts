@@ -1,11 +1,12 @@
 /**
  * Builds the Nest application with the cross-cutting HTTP setup (validation, error filter,
- * request ids). Shared by main.ts and the end-to-end tests so both run the same stack.
+ * request ids, OpenAPI). Shared by main.ts and the end-to-end tests so both run the same stack.
  */
 import { INestApplication, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { setUpOpenApi } from './common/openapi';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
 
@@ -21,5 +22,6 @@ export async function createHttpApplication(config: AppConfig): Promise<INestApp
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
   app.useGlobalFilters(new HttpExceptionFilter());
+  setUpOpenApi(app);
   return app;
 }

@@ -28,3 +28,5 @@ export const notFound = (message: string): DomainError =>
   new DomainError(DomainErrorCode.NotFound, message);
 export const invalidInput = (message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError(DomainErrorCode.InvalidInput, message, details);
+export const forbidden = (message = 'Your role may not do this'): DomainError =>
+  new DomainError(DomainErrorCode.Forbidden, message);

@@ -39,7 +39,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
-    if (!res.headersSent) res.status(body.statusCode).json(body);
+    if (res.headersSent) return;
+    // RFC 6750: a 401 names the scheme the client should use, and nothing more.
+    if (body.statusCode === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown, requestId: string): ErrorBody {

@@ -15,10 +15,20 @@ export interface RuntimeEnvironment {
 
 export const DEFAULT_EMBEDDED_PG_PORT = 54320;
 
-export async function prepareRuntime(
+export interface ResolvedRuntime {
+  config: AppConfig;
+  /** The embedded database this configuration points at, not started yet. */
+  embedded?: EmbeddedDatabase;
+}
+
+/**
+ * Resolves the validated configuration (generating embedded-mode secrets on first use) without
+ * starting anything: `npm run token` needs the JWT secret, not a database.
+ */
+export function resolveRuntimeConfig(
   env: Environment,
-  logger: Logger,
-): Promise<RuntimeEnvironment> {
+  logger: Pick<Logger, 'log'>,
+): ResolvedRuntime {
   if (env.DATABASE_URL) return { config: loadConfig(env, { embedded: false }) };
 
   const dataDir = resolve(env.DATA_DIR || '.data');
@@ -33,10 +43,20 @@ export async function prepareRuntime(
     password: env.POSTGRES_PASSWORD || secrets.POSTGRES_PASSWORD,
     database: 'smartretail',
   });
-  // Validate before starting PostgreSQL: a bad variable should not cost a database start.
   const merged: Environment = { ...secrets, DATABASE_URL: embedded.url, ...definedOnly(env) };
-  const config = loadConfig(merged, { embedded: true });
-  logger.log(`Starting embedded PostgreSQL in ${embedded.clusterDir} on 127.0.0.1:${port}`);
+  return { config: loadConfig(merged, { embedded: true }), embedded };
+}
+
+export async function prepareRuntime(
+  env: Environment,
+  logger: Logger,
+): Promise<RuntimeEnvironment> {
+  // Validate before starting PostgreSQL: a bad variable should not cost a database start.
+  const { config, embedded } = resolveRuntimeConfig(env, logger);
+  if (!embedded) return { config };
+  logger.log(
+    `Starting embedded PostgreSQL in ${embedded.clusterDir} on ${new URL(config.databaseUrl).host}`,
+  );
   await embedded.start();
   return { config, embedded };
 }

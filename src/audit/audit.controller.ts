@@ -1,0 +1,30 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/access.decorators';
+import type { Caller } from '../auth/caller';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { AuditService } from './audit.service';
+import { AuditPageDto } from './dto/audit-page.dto';
+import { AuditQueryDto } from './dto/audit-query.dto';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Roles('admin')
+  @ApiOkResponse({ type: AuditPageDto, description: 'Reads of clear personal data, newest first' })
+  @ApiUnauthorizedResponse({ description: 'Missing or invalid token' })
+  @ApiForbiddenResponse({ description: 'Only admin reads the audit log' })
+  list(@CurrentCaller() caller: Caller, @Query() query: AuditQueryDto): Promise<AuditPageDto> {
+    return this.audit.list(caller, query);
+  }
+}

@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class AuditEntryDto {
+  @ApiProperty() auditId!: number;
+  @ApiProperty({ example: '2026-11-25T07:00:00.000000Z' }) occurredAt!: string;
+  @ApiProperty({ description: 'Token subject of the caller' }) sub!: string;
+  @ApiProperty({ enum: ['admin', 'writer', 'analyst'] }) role!: string;
+  @ApiProperty({ example: 'clients' }) dataset!: string;
+  @ApiProperty({ type: [Number], description: 'Primary keys of the records returned' })
+  recordIds!: number[];
+  @ApiProperty() recordCount!: number;
+  @ApiProperty({ description: 'x-request-id of the request' }) requestId!: string;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEntryDto], description: 'Newest first' }) items!: AuditEntryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

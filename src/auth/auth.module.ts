@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './access.guard';
+import { RoleTokenService } from './role-token.service';
+
+/** Role tokens and the single global access guard. */
+@Global()
+@Module({
+  providers: [RoleTokenService, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [RoleTokenService],
+})
+export class AuthModule {}

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench:read`: the read API benchmark on its own. Starts an embedded PostgreSQL under
+ * bench-data/read-db (or uses DATABASE_URL), makes sure it holds BENCH_CLIENTS clients (default
+ * 200,000), and prints the figures plus a `BENCH {...}` line. `npm run bench` runs the same
+ * measurement (runReadBench) after its import benchmark.
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { ensureBenchClients } from '../bench/read-bench-clients';
+import { runReadBench } from '../bench/read-bench';
+import { migrateDatabase } from '../database/database-migrator';
+import { prepareRuntime } from '../database/runtime-environment';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (m: string) =>
+    console.log(`[bench:read +${((Date.now() - started) / 1000).toFixed(0)}s] ${m}`);
+  // Traversable: as root, PostgreSQL runs as an unprivileged user that must reach its cluster.
+  await mkdir(resolve('bench-data'), { recursive: true, mode: 0o755 });
+  const { config, embedded } = await prepareRuntime(
+    {
+      EMBEDDED_PG_PORT: '54397',
+      ...process.env,
+      DATA_DIR: process.env.DATABASE_URL ? process.env.DATA_DIR : resolve('bench-data', 'read-db'),
+      LOG_LEVEL: 'warn',
+    },
+    new Logger('Bench'),
+  );
+  try {
+    await migrateDatabase(
+      config.databaseUrl,
+      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
+      config.dbSsl,
+    );
+    const connectAsOwner = async () => {
+      const c = new Client({ connectionString: config.databaseUrl });
+      await c.connect();
+      return c;
+    };
+    const owner = await connectAsOwner();
+    try {
+      await ensureBenchClients(owner, config, Number(process.env.BENCH_CLIENTS ?? 200_000), log);
+    } finally {
+      await owner.end();
+    }
+    const figures = await runReadBench({ config, connectAsOwner, log });
+    const ratio = figures.read_decrypted_rows_per_s / figures.decrypt_bound_rows_per_s;
+    console.log(
+      `read_decrypted_rows_per_s  ${figures.read_decrypted_rows_per_s}  (${ratio.toFixed(2)} x decrypt bound, target >= 0.5)`,
+    );
+    console.log(`decrypt_bound_rows_per_s   ${figures.decrypt_bound_rows_per_s}  (one backend)`);
+    console.log(`decrypt_bound_parallel_rows_per_s ${figures.decrypt_bound_parallel_rows_per_s}`);
+    console.log(`email_lookup_p95_ms        ${figures.email_lookup_p95_ms}  (target <= 10)`);
+    console.log(`BENCH ${JSON.stringify(figures)}`);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:read failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

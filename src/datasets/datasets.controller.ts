@@ -1,0 +1,70 @@
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/access.decorators';
+import type { Caller } from '../auth/caller';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { DATASET_NAMES } from '../catalog/dataset.types';
+import { RECORD_READERS } from '../catalog/record-visibility';
+import { DATABASE_ROLES } from '../database/role-scoped-transactions';
+import { RecordRow } from './datasets.repository';
+import { DatasetsService } from './datasets.service';
+import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
+import { RecordPageDto } from './dto/record-page.dto';
+import { ApiRecordQuery } from './record-query.openapi';
+
+@ApiTags('datasets')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or badly signed token' })
+@Controller('datasets')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  @Get()
+  @Roles(...DATABASE_ROLES)
+  @ApiOkResponse({ type: DatasetCatalogDto, description: 'The catalog, with what your role sees' })
+  catalog(@CurrentCaller() caller: Caller): DatasetCatalogDto {
+    return { datasets: this.datasets.describeCatalog(caller) };
+  }
+
+  @Get(':dataset/records')
+  @Roles(...RECORD_READERS)
+  @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
+  @ApiRecordQuery()
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOkResponse({ type: RecordPageDto })
+  @ApiNotFoundResponse({ description: 'Unknown dataset' })
+  @ApiForbiddenResponse({ description: 'Your role reads no records, or may not use this filter' })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Param('dataset') dataset: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<string> {
+    return this.datasets.list(caller, dataset, query);
+  }
+
+  @Get(':dataset/records/:id')
+  @Roles(...RECORD_READERS)
+  @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
+  @ApiParam({ name: 'id', type: Number, description: 'Primary key of the record' })
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true },
+    description: 'The record, with the columns of your role',
+  })
+  @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
+  @ApiForbiddenResponse({ description: 'Your role reads no records' })
+  get(
+    @CurrentCaller() caller: Caller,
+    @Param('dataset') dataset: string,
+    @Param('id') id: string,
+  ): Promise<RecordRow> {
+    return this.datasets.get(caller, dataset, id);
+  }
+}

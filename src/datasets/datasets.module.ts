@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
+import { DatasetsController } from './datasets.controller';
+import { DatasetsRepository } from './datasets.repository';
+import { DatasetsService } from './datasets.service';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [DatasetsController],
+  providers: [
+    { provide: DatasetCatalog, useValue: datasetCatalog },
+    DatasetsRepository,
+    DatasetsService,
+  ],
+})
+export class DatasetsModule {}

@@ -1,0 +1,169 @@
+import { Client } from 'pg';
+import request from 'supertest';
+import { column } from '../support/page-body';
+import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import { HttpHarness, startHttpHarness } from '../support/http-app';
+import { bearer } from '../support/role-tokens';
+import { loadRetailFixture } from '../support/retail-fixture';
+import { inTransaction } from '../support/test-database';
+
+interface AuditRow {
+  sub: string;
+  role: string;
+  dataset: string;
+  record_ids: number[];
+  record_count: number;
+  request_id: string;
+}
+
+describe('audit of clear personal data', () => {
+  let h: HttpHarness;
+  const get = (path: string, role: DatabaseRole, sub?: string, requestId?: string) => {
+    const req = request(h.app.getHttpServer())
+      .get(path)
+      .set(...bearer(role, sub));
+    return requestId ? req.set('x-request-id', requestId) : req;
+  };
+  const auditRows = () =>
+    h.db.asOwner(
+      async (c) => (await c.query<AuditRow>('SELECT * FROM audit_log ORDER BY audit_id')).rows,
+    );
+  const lastAudit = async () => (await auditRows()).at(-1);
+
+  beforeAll(async () => {
+    h = await startHttpHarness();
+    await h.db.asOwner((c) => loadRetailFixture(c, 6));
+  });
+  afterAll(() => h.close());
+
+  it('writes who read which clients, under which role and request, with the page', async () => {
+    await get('/datasets/clients/records?limit=3', 'admin', 'alice', 'req-audit-1').expect(200);
+    expect(await lastAudit()).toMatchObject({
+      sub: 'alice',
+      role: 'admin',
+      dataset: 'clients',
+      record_ids: [1, 2, 3],
+      record_count: 3,
+      request_id: 'req-audit-1',
+    });
+  });
+
+  it('audits a single-record read and an e-mail lookup, even one that finds nothing', async () => {
+    await get('/datasets/clients/records/5', 'admin', 'alice').expect(200);
+    expect(await lastAudit()).toMatchObject({ record_ids: [5], record_count: 1 });
+    await get('/datasets/clients/records?email=nobody@exemple.fr', 'admin', 'bob').expect(200);
+    expect(await lastAudit()).toMatchObject({ sub: 'bob', record_ids: [], record_count: 0 });
+  });
+
+  it('writes nothing for non-personal data, pseudonymised reads, or refused requests', async () => {
+    const before = (await auditRows()).length;
+    await get('/datasets/magasins/records', 'admin').expect(200);
+    await get('/datasets/clients/records', 'analyst').expect(200);
+    await get('/datasets/clients/records?limit=0', 'admin').expect(400);
+    await get('/datasets/clients/records', 'writer').expect(403);
+    expect(await auditRows()).toHaveLength(before);
+  });
+
+  it('serves no clear data when its audit row cannot be written', async () => {
+    const grant = (sql: string) => h.db.asOwner((c) => c.query(sql));
+    const fn = 'smartretail.audit_personal_read(text, integer[], text)';
+    const before = (await auditRows()).length;
+    await grant(`REVOKE EXECUTE ON FUNCTION ${fn} FROM admin`);
+    try {
+      const res = await get('/datasets/clients/records', 'admin').expect(500);
+      expect(res.text).not.toContain('@exemple.fr');
+    } finally {
+      await grant(`GRANT EXECUTE ON FUNCTION ${fn} TO admin`);
+    }
+    expect(await auditRows()).toHaveLength(before);
+  });
+
+  describe('GET /audit', () => {
+    it('lists entries newest first, filtered by sub, paged by cursor', async () => {
+      await get('/datasets/clients/records/1', 'admin', 'dave').expect(200);
+      await get('/datasets/clients/records/2', 'admin', 'dave').expect(200);
+      await get('/datasets/clients/records/3', 'admin', 'dave').expect(200);
+      const first = await get('/audit?sub=dave&limit=2', 'admin').expect(200);
+      expect(column(first, 'recordIds')).toEqual([[3], [2]]);
+      const second = await get(`/audit?sub=dave&limit=2&cursor=${first.body.nextCursor}`, 'admin');
+      expect(column(second, 'recordIds')).toEqual([[1]]);
+      expect(second.body.nextCursor).toBeNull();
+      expect(second.body.items[0]).toMatchObject({
+        sub: 'dave',
+        role: 'admin',
+        dataset: 'clients',
+        recordCount: 1,
+      });
+    });
+
+    it('filters by time range', async () => {
+      const future = await get('/audit?from=2999-01-01T00:00:00Z', 'admin').expect(200);
+      expect(future.body.items).toEqual([]);
+      const past = await get('/audit?to=2000-01-01', 'admin').expect(200);
+      expect(past.body.items).toEqual([]);
+      const all = await get('/audit?from=2000-01-01&to=2999-01-01', 'admin').expect(200);
+      expect(all.body.items.length).toBe((await auditRows()).length);
+    });
+
+    it.each([
+      ['from=yesterday', 'from must be an ISO 8601 date or date-time'],
+      ['limit=5000', 'limit must not be greater than 1000'],
+      ['cursor=bm9wZQ', 'cursor is not a cursor of this audit listing'],
+      ['user=alice', 'property user should not exist'],
+    ])('answers 400 to ?%s', async (query, message) => {
+      const res = await get(`/audit?${query}`, 'admin').expect(400);
+      expect(JSON.stringify(res.body.message)).toContain(message);
+    });
+  });
+
+  describe('append-only', () => {
+    let appUser: Client;
+    beforeAll(async () => {
+      appUser = await h.db.connect('app_user');
+    });
+    afterAll(() => appUser.end());
+
+    const attempts = [
+      ['UPDATE', `UPDATE audit_log SET sub = 'nobody'`],
+      ['DELETE', `DELETE FROM audit_log`],
+      ['TRUNCATE', `TRUNCATE audit_log`],
+      [
+        'INSERT',
+        `INSERT INTO audit_log (sub, role, dataset, record_ids, record_count, request_id) VALUES ('x', 'admin', 'clients', '{}', 0, 'r')`,
+      ],
+    ] as const;
+    const cells = (['admin', 'writer', 'analyst'] as const).flatMap((role) =>
+      attempts.map(([verb, sql]) => [role, verb, sql] as const),
+    );
+
+    it.each(cells)('%s cannot %s audit rows', async (role, _verb, sql) => {
+      await expect(inTransaction(appUser, { role }, () => appUser.query(sql))).rejects.toEqual(
+        expect.objectContaining({ code: '42501' }),
+      );
+    });
+
+    it('app_user itself, without a role switch, cannot touch it', async () => {
+      await expect(appUser.query(`DELETE FROM public.audit_log`)).rejects.toEqual(
+        expect.objectContaining({ code: '42501' }),
+      );
+    });
+
+    it.each(['UPDATE', 'DELETE', 'TRUNCATE'] as const)(
+      'even the owner is stopped by the trigger on %s',
+      async (verb) => {
+        const sql = attempts.find(([v]) => v === verb)![1];
+        await expect(h.db.asOwner((c) => c.query(sql))).rejects.toThrow('audit_log is append-only');
+      },
+    );
+
+    it('only admin may call the audit function, and only with a caller in the transaction', async () => {
+      const call = `SELECT smartretail.audit_personal_read('clients', '{1}', 'r')`;
+      await expect(
+        inTransaction(appUser, { role: 'analyst' }, () => appUser.query(call)),
+      ).rejects.toEqual(expect.objectContaining({ code: '42501' }));
+      await expect(
+        inTransaction(appUser, { role: 'admin' }, () => appUser.query(call)),
+      ).rejects.toEqual(expect.objectContaining({ code: 'SRA01' }));
+    });
+  });
+});

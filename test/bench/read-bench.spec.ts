@@ -1,0 +1,60 @@
+import { Client } from 'pg';
+import { ensureBenchClients } from '../../src/bench/read-bench-clients';
+import { runReadBench } from '../../src/bench/read-bench';
+import { migrateDatabase } from '../../src/database/database-migrator';
+import { TestDatabase } from '../support/test-database';
+
+/** The benchmark's own machinery, on a small data set (its figures are not asserted: no clocks). */
+describe('the read benchmark', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    const config = db.config();
+    await migrateDatabase(config.databaseUrl, {
+      app_user: config.appDbPassword,
+      grafana: config.grafanaDbPassword,
+    });
+  });
+  afterAll(() => db.drop());
+
+  it('loads clients through the real trigger, topping up to the number wanted', async () => {
+    const config = db.config();
+    await db.asOwner(async (owner) => {
+      await ensureBenchClients(owner, config, 1200, () => undefined);
+      await ensureBenchClients(owner, config, 2500, () => undefined);
+      const { rows } = await owner.query<{ n: number; hashed: number }>(
+        `SELECT count(*)::int AS n, count(email_hash)::int AS hashed FROM clients`,
+      );
+      expect(rows[0]).toEqual({ n: 2500, hashed: 2500 });
+    });
+  });
+
+  it('pages through every client over HTTP and reports the three figures', async () => {
+    const config = db.config();
+    const lines: string[] = [];
+    const figures = await runReadBench({
+      config,
+      connectAsOwner: async () => {
+        const c = new Client({ connectionString: config.databaseUrl });
+        await c.connect();
+        return c;
+      },
+      log: (line) => lines.push(line),
+    });
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^paged 2500 clients/)]));
+    for (const key of [
+      'read_decrypted_rows_per_s',
+      'decrypt_bound_rows_per_s',
+      'decrypt_bound_parallel_rows_per_s',
+      'email_lookup_p95_ms',
+    ]) {
+      expect(figures[key]).toBeGreaterThan(0);
+    }
+    const audited = await db.asOwner((c) =>
+      c.query<{ n: number }>(
+        `SELECT sum(record_count)::int AS n FROM audit_log WHERE sub = 'bench'`,
+      ),
+    );
+    expect(audited.rows[0].n).toBeGreaterThanOrEqual(2500);
+  });
+});
