@@ -74,9 +74,9 @@ export class CreateRolesAndGrants1795564804000 implements MigrationInterface {
     await queryRunner.query(
       `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA smartretail TO admin, writer, analyst`,
     );
-    await queryRunner.query(
-      `ALTER DEFAULT PRIVILEGES IN SCHEMA public, smartretail REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`,
-    );
+    // Global (not IN SCHEMA): a schema-level default can only add to the built-in PUBLIC EXECUTE
+    // grant, never remove it, so functions of later migrations would otherwise be PUBLIC.
+    await queryRunner.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`);
 
     const tables = RETAIL_TABLES.join(', ');
     const views = RETAIL_TABLES.map((t) => `v_${t}_decrypted`).join(', ');

@@ -4,7 +4,9 @@
  * under a PostgreSQL advisory lock held on the migrating connection.
  */
 import { DataSource } from 'typeorm';
+import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import { urlForRole } from './connection-url';
 import { scramSha256Verifier } from './scram-verifier';
 import { sslOptions } from './ssl-options';
 
@@ -40,11 +42,7 @@ export async function migrateDatabase(
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const role of ['app_user', 'grafana'] as const) {
-        // A verifier is base64 and '$:' only, so quoting it inline is safe; ALTER ROLE takes no
-        // bind parameters.
-        await dataSource.query(
-          `ALTER ROLE ${role} WITH LOGIN PASSWORD '${scramSha256Verifier(passwords[role])}'`,
-        );
+        await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
       }
       return applied.map((m) => m.name);
     } finally {
@@ -52,5 +50,46 @@ export async function migrateDatabase(
     }
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/**
+ * Roles are cluster-wide while the advisory lock above is per database, so services of other
+ * databases on the same server may set the same role at the same moment. Skip the write when
+ * the password already works, and retry PostgreSQL's "tuple concurrently updated".
+ */
+async function setLoginPassword(
+  owner: DataSource,
+  databaseUrl: string,
+  ssl: string,
+  role: 'app_user' | 'grafana',
+  password: string,
+): Promise<void> {
+  if (await canLogIn(urlForRole(databaseUrl, role, password), ssl)) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // A verifier is base64 and '$:' only, so quoting it inline is safe; ALTER ROLE takes no
+      // bind parameters.
+      await owner.query(
+        `ALTER ROLE ${role} WITH LOGIN PASSWORD '${scramSha256Verifier(password)}'`,
+      );
+      return;
+    } catch (error) {
+      const concurrent = error instanceof Error && /tuple concurrently updated/.test(error.message);
+      if (!concurrent || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+async function canLogIn(url: string, ssl: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, ssl: sslOptions(ssl) });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

@@ -1,7 +1,5 @@
-import type { TlsOptions } from 'node:tls';
-
 /** DB_SSL to node-postgres TLS options: production should use verify-full. */
-export function sslOptions(mode: string): false | TlsOptions {
+export function sslOptions(mode: string): false | { rejectUnauthorized: boolean } {
   if (mode === 'require') return { rejectUnauthorized: false };
   if (mode === 'verify-full') return { rejectUnauthorized: true };
   return false;

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
@@ -11,6 +13,16 @@ import { TimeoutError, withTimeout } from './with-timeout';
 export const CHECK_TIMEOUT_MS = 2_000;
 
 const PROBE_TEXT = 'smartretail-readiness-probe';
+
+/**
+ * With DATABASE_URL set nothing may have created DATA_DIR yet; the space that matters is that of
+ * the filesystem it will be created on, so measure its nearest existing ancestor.
+ */
+export function nearestExistingDirectory(path: string): string {
+  let current = resolve(path);
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
 
 /**
  * The readiness checks. Each one races a timeout and reports a fixed, secret-free message on
@@ -71,7 +83,7 @@ export class ReadinessIndicators {
 
   disk(): Promise<HealthIndicatorResult> {
     return this.probe('disk', 'could not read free space', async () => {
-      const stats = await statfs(this.config.dataDir);
+      const stats = await statfs(nearestExistingDirectory(this.config.dataDir));
       const freeMb = Math.floor((stats.bavail * stats.bsize) / 1024 ** 2);
       const minimumMb = this.config.healthMinFreeDiskMb;
       return freeMb < minimumMb

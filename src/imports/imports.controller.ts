@@ -9,13 +9,33 @@ import {
   Res,
   UseInterceptors,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
+import { DATASET_NAMES } from '../catalog/dataset.types';
+import { ImportReportDto, ImportRunPageDto } from './dto/import-report.dto';
 import { Roles } from '../auth/access.decorators';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportHistoryService, ImportRunPage } from './import-history.service';
 import type { ImportReport } from './import-report';
 import { CsvUploadInterceptor, UploadedImport } from './upload/csv-upload.interceptor';
 
+@ApiTags('imports')
+@ApiBearerAuth()
 @Controller('imports')
 export class ImportsController {
   constructor(private readonly history: ImportHistoryService) {}
@@ -24,6 +44,22 @@ export class ImportsController {
   @Post(':dataset')
   @Roles('admin', 'writer')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Import a CSV file (streamed into the database, one transaction)' })
+  @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
+  @ApiQuery({ name: 'mode', enum: ['default', 'atomic'], required: false })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiCreatedResponse({ type: ImportReportDto })
+  @ApiBadRequestResponse({ description: 'Empty file, missing columns, atomic refusal, bad mode' })
+  @ApiNotFoundResponse({ description: 'No such dataset' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than IMPORT_MAX_BYTES; nothing imported' })
+  @ApiUnsupportedMediaTypeResponse({ description: 'Not multipart/form-data' })
   @UseInterceptors(CsvUploadInterceptor)
   upload(@UploadedImport() report: ImportReport): ImportReport {
     return report;
@@ -31,18 +67,27 @@ export class ImportsController {
 
   @Get()
   @Roles('admin', 'writer')
+  @ApiOperation({ summary: 'Import history, newest first' })
+  @ApiOkResponse({ type: ImportRunPageDto })
   list(@Query() query: ListImportsQuery): Promise<ImportRunPage> {
     return this.history.list(query.limit, query.offset);
   }
 
   @Get(':id')
   @Roles('admin', 'writer')
+  @ApiOperation({ summary: 'One import run with its first 100 rejections' })
+  @ApiOkResponse({ type: ImportReportDto })
+  @ApiNotFoundResponse({ description: 'No such run' })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ImportReport> {
     return this.history.get(id);
   }
 
   @Get(':id/rejections')
   @Roles('admin', 'writer')
+  @ApiOperation({ summary: 'Every rejection of a run, as CSV (formula-injection-safe)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'line,column,reason,value', schema: { type: 'string' } })
+  @ApiNotFoundResponse({ description: 'No such run' })
   rejections(@Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
     return this.history.writeRejectionsCsv(id, () =>
       res.status(200).type('text/csv; charset=utf-8').attachment(`import-${id}-rejections.csv`),

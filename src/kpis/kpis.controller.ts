@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -9,10 +10,12 @@ import {
 } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorators';
 import { KpiQueryDto } from './dto/kpi-query.dto';
+import { KpiResultDto } from './dto/kpi-result.dto';
 import { KPI_DEFINITIONS, KPI_NAMES } from './kpi-definitions';
 import { KpiResult, KpisService } from './kpis.service';
 
 @ApiTags('kpis')
+@ApiBearerAuth()
 @Controller('kpis')
 export class KpisController {
   constructor(private readonly kpis: KpisService) {}
@@ -24,7 +27,7 @@ export class KpisController {
     description: KPI_NAMES.map((n) => `- \`${n}\`: ${KPI_DEFINITIONS[n].description}`).join('\n'),
   })
   @ApiParam({ name: 'name', enum: KPI_NAMES })
-  @ApiOkResponse({ description: '`{ kpi, filters, rows }`; rows are ordered and limited.' })
+  @ApiOkResponse({ type: KpiResultDto, description: 'Rows are ordered and limited.' })
   @ApiBadRequestResponse({ description: 'A filter is malformed, or from is after to.' })
   @ApiNotFoundResponse({ description: 'No KPI has this name.' })
   read(@Param('name') name: string, @Query() query: KpiQueryDto): Promise<KpiResult> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorators';
@@ -9,11 +9,14 @@ import { Public } from '../auth/access.decorators';
  * and timings only, never a value from the data or a secret. Deploy METRICS_PORT to keep it off
  * the public port.
  */
-@ApiExcludeController()
+@ApiTags('observability')
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()
   @Public()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ schema: { type: 'string' } })
   override index(@Res({ passthrough: true }) response: Response): Promise<string> {
     return super.index(response);
   }

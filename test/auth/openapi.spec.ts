@@ -58,9 +58,17 @@ describe('OpenAPI', () => {
   });
 
   it('documents response schemas, including one record schema per dataset and role view', () => {
-    for (const [path, op] of Object.entries(doc.paths)) {
+    for (const [path, operations] of Object.entries(doc.paths)) {
       if (path.startsWith('/health')) continue;
-      expect(op.get.responses['200'].content).toBeDefined();
+      for (const [method, op] of Object.entries(
+        operations as Record<string, { responses: Record<string, { content?: unknown }> }>,
+      )) {
+        const success = op.responses['200'] ?? op.responses['201'];
+        expect({ route: `${method} ${path}`, content: success?.content !== undefined }).toEqual({
+          route: `${method} ${path}`,
+          content: true,
+        });
+      }
     }
     expect(doc.components.schemas).toHaveProperty('RecordPageDto');
     expect(doc.components.schemas).toHaveProperty('AuditPageDto');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
+import { bearer } from '../support/role-tokens';
 import { IMPORT_LOCK_KEY } from '../../src/imports/import-lock';
 import { TestDatabase } from '../support/test-database';
 import { REPO_ROOT } from './compose-stack';
@@ -115,7 +116,12 @@ describe('two replicas sharing one database', () => {
     expect(await Promise.all(started.map(readiness))).toEqual([200, 200]);
 
     const histories = await Promise.all(
-      started.map((r) => request(r.url).get('/imports?limit=100').expect(200)),
+      started.map((r) =>
+        request(r.url)
+          .get('/imports?limit=100')
+          .set(...bearer('admin'))
+          .expect(200),
+      ),
     );
     const succeeded = histories.map(
       (h) =>
@@ -125,7 +131,12 @@ describe('two replicas sharing one database', () => {
     expect(succeeded).toEqual([sampleFiles.length, sampleFiles.length]);
 
     const revenue = await Promise.all(
-      started.map((r) => request(r.url).get('/kpis/revenue').expect(200)),
+      started.map((r) =>
+        request(r.url)
+          .get('/kpis/revenue')
+          .set(...bearer('analyst'))
+          .expect(200),
+      ),
     );
     const rows = revenue.map((r) => (r.body as { rows: unknown[] }).rows);
     expect(rows[0].length).toBeGreaterThan(0);

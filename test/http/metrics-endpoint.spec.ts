@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
+import { bearer } from '../support/role-tokens';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { ImportReport } from '../../src/imports/import-report';
@@ -121,7 +122,10 @@ describe('metrics', () => {
   });
 
   it('labels HTTP durations with the route template and status class, never the raw URL', async () => {
-    await request(app.getHttpServer()).get('/kpis/no-such-kpi?from=2025-01-01').expect(404);
+    await request(app.getHttpServer())
+      .get('/kpis/no-such-kpi?from=2025-01-01')
+      .set(...bearer('analyst'))
+      .expect(404);
     await request(app.getHttpServer()).get('/no/such/path/123').expect(404);
     const body = await scrape();
     expect(body).toMatch(

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { tokenFor } from '../support/role-tokens';
 import { freePort, ServiceProcess } from '../support/service-process';
 import { TestDatabase } from '../support/test-database';
 
@@ -25,7 +26,9 @@ describe('the service at start-up (npm start)', () => {
       }) as Record<string, string>),
     });
     await service.waitFor('Directory import (start-up) done: 8 file(s)');
-    const res = await fetch(`http://127.0.0.1:${port}/imports?limit=20`);
+    const res = await fetch(`http://127.0.0.1:${port}/imports?limit=20`, {
+      headers: { Authorization: `Bearer ${tokenFor('admin')}` },
+    });
     expect(res.status).toBe(200);
     const page = (await res.json()) as {
       total: number;

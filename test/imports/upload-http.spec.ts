@@ -1,9 +1,17 @@
 import request from 'supertest';
 import { fixture, ImportHarness } from '../support/import-harness';
+import { bearer } from '../support/role-tokens';
 
 describe('POST /imports/{dataset} and the import history API', () => {
   let h: ImportHarness;
-  const http = () => request(h.app.getHttpServer());
+  // Writers import; every call carries a writer's role token unless a test says otherwise.
+  const http = () => {
+    const agent = request(h.app.getHttpServer());
+    return {
+      post: (path: string) => agent.post(path).set(...bearer('writer')),
+      get: (path: string) => agent.get(path).set(...bearer('writer')),
+    };
+  };
   beforeAll(async () => {
     h = await ImportHarness.start({ IMPORT_MAX_BYTES: '2048' });
   });
@@ -39,6 +47,21 @@ describe('POST /imports/{dataset} and the import history API', () => {
       `SELECT status, error FROM import_runs ORDER BY started_at DESC LIMIT 1`,
     );
     expect(run).toEqual({ status: 'failed', error: res.body.message });
+  });
+
+  it('refuses an upload without a token (401) and from an analyst (403), reading nothing', async () => {
+    const before = await h.rows('clients');
+    await request(h.app.getHttpServer())
+      .post('/imports/clients')
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(401);
+    const refused = await request(h.app.getHttpServer())
+      .post('/imports/clients')
+      .set(...bearer('analyst'))
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(403);
+    expect(refused.body.statusCode).toBe(403);
+    expect(await h.rows('clients')).toEqual(before);
   });
 
   it('answers 404 for an unknown dataset', async () => {
