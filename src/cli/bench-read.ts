@@ -5,41 +5,16 @@
  * measurement (runReadBench) after its import benchmark.
  */
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { Client } from 'pg';
 import { ensureBenchClients } from '../bench/read-bench-clients';
+import { startBenchDatabase } from '../bench/bench-database';
 import { runReadBench } from '../bench/read-bench';
-import { migrateDatabase } from '../database/database-migrator';
-import { prepareRuntime } from '../database/runtime-environment';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (m: string) =>
     console.log(`[bench:read +${((Date.now() - started) / 1000).toFixed(0)}s] ${m}`);
-  // Traversable: as root, PostgreSQL runs as an unprivileged user that must reach its cluster.
-  await mkdir(resolve('bench-data'), { recursive: true, mode: 0o755 });
-  const { config, embedded } = await prepareRuntime(
-    {
-      EMBEDDED_PG_PORT: '54397',
-      ...process.env,
-      DATA_DIR: process.env.DATABASE_URL ? process.env.DATA_DIR : resolve('bench-data', 'read-db'),
-      LOG_LEVEL: 'warn',
-    },
-    new Logger('Bench'),
-  );
+  const { config, embedded, connectAsOwner } = await startBenchDatabase('read-db', 54397);
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
-    const connectAsOwner = async () => {
-      const c = new Client({ connectionString: config.databaseUrl });
-      await c.connect();
-      return c;
-    };
     const owner = await connectAsOwner();
     try {
       await ensureBenchClients(owner, config, Number(process.env.BENCH_CLIENTS ?? 200_000), log);

@@ -8,17 +8,14 @@
  * 200,000 clients and 2,000,000 transaction lines imported through the real path.
  */
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Client } from 'pg';
 import { ConfigModule } from '../config/config.module';
-import { migrateDatabase } from '../database/database-migrator';
 import { DatabaseModule } from '../database/database.module';
-import { prepareRuntime } from '../database/runtime-environment';
 import { BenchContext, BenchFigures, BenchPart } from '../bench/bench-context';
 import { generateBenchData } from '../bench/bench-data';
+import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
 import { importBench } from '../bench/import-bench';
 import { runReadBench } from '../bench/read-bench';
 import { uploadRssBench } from '../bench/upload-rss-bench';
@@ -36,7 +33,7 @@ const BENCH_PARTS: BenchPart[] = [
   uploadRssBench,
 ];
 
-const WORK_DIR = resolve('bench-data');
+const WORK_DIR = BENCH_WORK_DIR;
 const RETAIL_TABLES =
   'details_transactions, transactions, cartes_fidelite, cameras, capteurs_iot, produits, magasins, clients';
 
@@ -44,27 +41,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (message: string) =>
     console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
-  await mkdir(WORK_DIR, { recursive: true, mode: 0o755 });
-  const { config, embedded } = await prepareRuntime(
-    {
-      EMBEDDED_PG_PORT: '54398',
-      ...process.env,
-      DATA_DIR: process.env.DATABASE_URL ? process.env.DATA_DIR : resolve(WORK_DIR, 'db'),
-      LOG_LEVEL: 'warn',
-    },
-    new Logger('Bench'),
-  );
+  const { config, embedded, connectAsOwner } = await startBenchDatabase('db', 54398);
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
-    const connectAsOwner = async () => {
-      const c = new Client({ connectionString: config.databaseUrl });
-      await c.connect();
-      return c;
-    };
     const owner = await connectAsOwner();
     await owner.query(`TRUNCATE ${RETAIL_TABLES}, import_runs CASCADE`);
     await owner.end();

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { ensureBenchClients } from '../../src/bench/read-bench-clients';
 import { runReadBench } from '../../src/bench/read-bench';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { TestDatabase } from '../support/test-database';
 
 /** The benchmark's own machinery, on a small data set (its figures are not asserted: no clocks). */
@@ -9,11 +8,7 @@ describe('the read benchmark', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    await db.migrate();
   });
   afterAll(() => db.drop());
 

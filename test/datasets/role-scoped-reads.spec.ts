@@ -4,7 +4,6 @@
  */
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { decryptedViewName, pseudonymisedViewName } from '../../src/catalog/dataset.types';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { DatabaseRole, RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
 import { DatasetsRepository } from '../../src/datasets/datasets.repository';
 import { RecordSource } from '../../src/datasets/record-sql';
@@ -41,11 +40,7 @@ describe('reads under each database role', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    const config = await db.migrate();
     await db.asOwner((c) => loadRetailFixture(c, 3));
     ({ transactions: tx, close } = await roleScopedTransactions(config));
   });

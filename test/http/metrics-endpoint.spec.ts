@@ -2,7 +2,6 @@ import { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { bearer } from '../support/role-tokens';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { ImportReport } from '../../src/imports/import-report';
 import { ImportRunEvents } from '../../src/imports/import-run-events';
@@ -44,11 +43,7 @@ describe('metrics', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    const config = await db.migrate();
     app = await createHttpApplication(config);
     await app.listen(0, '127.0.0.1');
   });

@@ -2,8 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { MIGRATIONS } from '../../migrations';
-import { AppConfig, Environment } from '../../src/config/app-config';
-import { migrateDatabase } from '../../src/database/database-migrator';
+import { Environment } from '../../src/config/app-config';
 import { createHttpApplication } from '../../src/http-application';
 import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
 import { inTransaction, TestDatabase, testSecrets } from '../support/test-database';
@@ -21,11 +20,7 @@ describe('health', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config: AppConfig = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    await db.migrate();
     // One stored ciphertext, so the encryption check can prove the key decrypts real data.
     await db.asOwner((owner) =>
       inTransaction(owner, {}, () => owner.query(CLIENT_INSERT, clientParams(aClient()))),

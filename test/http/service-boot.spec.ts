@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { TestDatabase } from '../support/test-database';
 
@@ -10,11 +9,7 @@ describe('the service over HTTP', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    const config = await db.migrate();
     app = await createHttpApplication(config);
     await app.listen(0, '127.0.0.1');
   });

@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { insertKpiRetailFixture } from '../fixtures/kpi-retail-fixture';
 import { TestDatabase, testSecrets } from '../support/test-database';
@@ -24,11 +23,7 @@ describe('GET /kpis/{name}', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = db.config();
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    const config = await db.migrate();
     await db.asOwner(insertKpiRetailFixture);
     app = await createHttpApplication(config);
     await app.listen(0, '127.0.0.1');

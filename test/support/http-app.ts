@@ -1,7 +1,6 @@
 /** A migrated test database plus the real HTTP application on an ephemeral port. */
 import { INestApplication } from '@nestjs/common';
 import type { Environment } from '../../src/config/app-config';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { TestDatabase } from './test-database';
 
@@ -13,11 +12,7 @@ export interface HttpHarness {
 
 export async function startHttpHarness(overrides: Environment = {}): Promise<HttpHarness> {
   const db = await TestDatabase.create();
-  const config = db.config(overrides);
-  await migrateDatabase(config.databaseUrl, {
-    app_user: config.appDbPassword,
-    grafana: config.grafanaDbPassword,
-  });
+  const config = await db.migrate(overrides);
   const app = await createHttpApplication(config);
   await app.listen(0, '127.0.0.1');
   return {

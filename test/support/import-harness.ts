@@ -8,7 +8,6 @@ import { basename, join } from 'node:path';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { DatasetName } from '../../src/catalog/dataset.types';
 import { Environment } from '../../src/config/app-config';
-import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import type { ImportMode, ImportReport } from '../../src/imports/import-report';
 import { ImportResult, ImportService } from '../../src/imports/import.service';
@@ -25,11 +24,7 @@ export class ImportHarness {
 
   static async start(env: Environment = {}): Promise<ImportHarness> {
     const db = await TestDatabase.create();
-    const config = db.config(env);
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    const config = await db.migrate(env);
     const app = await createHttpApplication(config);
     await app.listen(0, '127.0.0.1');
     return new ImportHarness(db, app);

@@ -8,6 +8,7 @@ import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGr
 import { AppConfig, Environment, loadConfig } from '../../src/config/app-config';
 import { decodeSecret } from '../../src/config/secret-key.validator';
 import { urlForRole } from '../../src/database/connection-url';
+import { migrateDatabase } from '../../src/database/database-migrator';
 
 const required = (name: string): string => {
   const value = process.env[name];
@@ -43,6 +44,16 @@ export class TestDatabase {
     const db = new TestDatabase(name, url.toString());
     await db.asOwner((c) => c.query(DATABASE_GRANTS));
     return db;
+  }
+
+  /** A clone brought up to date the way the service does it at start-up; returns its config. */
+  async migrate(overrides: Environment = {}): Promise<AppConfig> {
+    const config = this.config(overrides);
+    await migrateDatabase(config.databaseUrl, {
+      app_user: config.appDbPassword,
+      grafana: config.grafanaDbPassword,
+    });
+    return config;
   }
 
   /** The environment a service instance would get in production, pointed at this database. */
