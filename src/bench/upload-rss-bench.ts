@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { signRoleToken } from '../auth/role-token.service';
 import { BenchContext, BenchFigures, BenchPart } from './bench-context';
 import { startBenchService } from './bench-service';
 
@@ -31,7 +32,12 @@ async function writeLargeStoresFile(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-function upload(base: URL, path: string, size: number): Promise<{ status: number; body: string }> {
+function upload(
+  base: URL,
+  path: string,
+  size: number,
+  token: string,
+): Promise<{ status: number; body: string }> {
   const boundary = 'smartretail-bench-boundary';
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="magasins.csv"\r\nContent-Type: text/csv\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
@@ -43,6 +49,7 @@ function upload(base: URL, path: string, size: number): Promise<{ status: number
         method: 'POST',
         path: '/imports/magasins',
         headers: {
+          authorization: `Bearer ${token}`,
           'content-type': `multipart/form-data; boundary=${boundary}`,
           'content-length': Buffer.byteLength(head) + size + Buffer.byteLength(tail),
         },
@@ -73,7 +80,8 @@ export const uploadRssBench: BenchPart = {
     try {
       ctx.log(`uploading ${(size / 1024 ** 3).toFixed(2)} GiB over HTTP`);
       const started = Date.now();
-      const res = await upload(new URL(service.baseUrl), file, size);
+      const token = signRoleToken(ctx.config, { role: 'writer', sub: 'bench', ttlSeconds: 3600 });
+      const res = await upload(new URL(service.baseUrl), file, size, token);
       if (res.status !== 201)
         throw new Error(`upload answered ${res.status}: ${res.body.slice(0, 300)}`);
       const seconds = (Date.now() - started) / 1000;
