@@ -8,7 +8,6 @@ import { CreateEncryptionTriggers1795564802000 } from './1795564802000-CreateEnc
 import { CreateDecryptedViews1795564803000 } from './1795564803000-CreateDecryptedViews';
 import { CreateRolesAndGrants1795564804000 } from './1795564804000-CreateRolesAndGrants';
 import { CreateImportHistory1795564805000 } from './1795564805000-CreateImportHistory';
-import { InlineEncryptionTriggerHelpers1795564806000 } from './1795564806000-InlineEncryptionTriggerHelpers';
 import { CreateAuditLog1795564810000 } from './1795564810000-CreateAuditLog';
 import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadinessProbe';
 import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
@@ -20,7 +19,6 @@ export const MIGRATIONS = [
   CreateDecryptedViews1795564803000,
   CreateRolesAndGrants1795564804000,
   CreateImportHistory1795564805000,
-  InlineEncryptionTriggerHelpers1795564806000,
   CreateAuditLog1795564810000,
   CreateReadinessProbe1795564820000,
   CreateKpiViews1795564821000,
