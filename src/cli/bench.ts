@@ -8,20 +8,15 @@
  * 200,000 clients and 2,000,000 transaction lines imported through the real path.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
-import { ConfigModule } from '../config/config.module';
-import { DatabaseModule } from '../database/database.module';
 import { BenchContext, BenchFigures, BenchPart } from '../bench/bench-context';
 import { generateBenchData } from '../bench/bench-data';
 import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
 import { importBench } from '../bench/import-bench';
 import { runReadBench } from '../bench/read-bench';
 import { uploadRssBench } from '../bench/upload-rss-bench';
-import { ImportRunEventsModule } from '../imports/import-run-events';
+import { createImportEngineContext } from '../imports/import-engine-context';
 import { ImportService } from '../imports/import.service';
-import { ImportEngineModule } from '../imports/imports.module';
 
 /**
  * In order. The read part runs while the database holds exactly the imported bench data (200k
@@ -49,18 +44,7 @@ async function main(): Promise<void> {
     log('generating data');
     const { files, rows } = await generateBenchData(resolve(WORK_DIR, 'csv'));
 
-    @Module({
-      imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule,
-        ImportRunEventsModule,
-        ImportEngineModule,
-      ],
-    })
-    class BenchModule {}
-    const app = await NestFactory.createApplicationContext(BenchModule, {
-      logger: ['error', 'warn'],
-    });
+    const app = await createImportEngineContext(config);
     const context: BenchContext = {
       config,
       imports: app.get(ImportService),

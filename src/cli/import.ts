@@ -6,23 +6,19 @@
  * Exit code: 0 when every run succeeded, 1 otherwise.
  */
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
 import { migrateDatabase } from '../database/database-migrator';
-import { DatabaseModule } from '../database/database.module';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { datasetForFile } from '../imports/dataset-file-matcher';
 import { ImportFile, importFilesIn } from '../imports/import-directory.service';
-import { ImportRunEventsModule } from '../imports/import-run-events';
+import { createImportEngineContext } from '../imports/import-engine-context';
 import { ImportService } from '../imports/import.service';
-import { ImportEngineModule } from '../imports/imports.module';
 import { LogLineProgress, ProgressReporter, TerminalProgress } from './import-progress';
 
 async function filesFrom(paths: string[], datasetName?: string): Promise<ImportFile[]> {
@@ -72,18 +68,7 @@ async function importAll(
   files: ImportFile[],
   mode: 'default' | 'atomic',
 ): Promise<number> {
-  @Module({
-    imports: [
-      ConfigModule.forRoot(config),
-      DatabaseModule,
-      ImportRunEventsModule,
-      ImportEngineModule,
-    ],
-  })
-  class ImportCliModule {}
-  const app = await NestFactory.createApplicationContext(ImportCliModule, {
-    logger: ['error', 'warn'],
-  });
+  const app = await createImportEngineContext(config);
   const imports = app.get(ImportService);
   let failures = 0;
   try {

@@ -17,15 +17,11 @@ import type {
 
 export const INLINE_REJECTIONS = 100;
 
-export interface NewRun {
-  id: string;
-  dataset: DatasetName;
-  source: ImportSource;
-  mode: ImportMode;
-  fileName: string;
-  sizeBytes: number;
-  checksum: string | null;
-}
+/** What is known of a run when it starts: the report's identity fields. */
+export type NewRun = Pick<
+  ImportReport,
+  'id' | 'dataset' | 'source' | 'mode' | 'fileName' | 'sizeBytes' | 'checksum'
+>;
 
 export interface RunOutcome {
   status: Exclude<ImportStatus, 'running'>;

@@ -7,6 +7,7 @@ import { ImportReport } from '../../src/imports/import-report';
 import { ImportRunEvents } from '../../src/imports/import-run-events';
 import { requireCommand } from '../support/prometheus-server';
 import { freePort } from '../support/service-process';
+import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { TestDatabase } from '../support/test-database';
 
 function aReport(overrides: Partial<ImportReport> = {}): ImportReport {
@@ -41,16 +42,13 @@ describe('metrics', () => {
   let app: INestApplication;
   const scrape = async () => (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
 
+  let harness: HttpHarness;
+
   beforeAll(async () => {
-    db = await TestDatabase.create();
-    const config = await db.migrate();
-    app = await createHttpApplication(config);
-    await app.listen(0, '127.0.0.1');
+    harness = await startHttpHarness();
+    ({ db, app } = harness);
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => harness.close());
 
   it('serves /metrics publicly in Prometheus text format, clean for promtool check metrics', async () => {
     const promtool = requireCommand('promtool');

@@ -1,22 +1,17 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createHttpApplication } from '../../src/http-application';
-import { TestDatabase } from '../support/test-database';
+import { HttpHarness, startHttpHarness } from '../support/http-app';
 
 describe('the service over HTTP', () => {
-  let db: TestDatabase;
   let app: INestApplication;
 
+  let harness: HttpHarness;
+
   beforeAll(async () => {
-    db = await TestDatabase.create();
-    const config = await db.migrate();
-    app = await createHttpApplication(config);
-    await app.listen(0, '127.0.0.1');
+    harness = await startHttpHarness();
+    ({ app } = harness);
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => harness.close());
 
   it('answers readiness once migrated, connected as app_user', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
