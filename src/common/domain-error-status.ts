@@ -20,5 +20,7 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case DomainErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case DomainErrorCode.RequestTimeout:
+      return HttpStatus.REQUEST_TIMEOUT;
   }
 }

@@ -11,6 +11,7 @@ export enum DomainErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   Unavailable = 'UNAVAILABLE',
+  RequestTimeout = 'REQUEST_TIMEOUT',
 }
 
 export class DomainError extends Error {

@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { asUnavailable, RETRY_AFTER_SECONDS } from '../database/database-unavailable';
 import { DomainError } from './domain-error';
 import { statusOf } from './domain-error-status';
 import { requestIdOf } from './request-id';
@@ -32,16 +33,24 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const body = this.toBody(exception, requestIdOf(req));
-    if (body.statusCode >= 500) {
+    const body = this.toBody(asUnavailable(exception), requestIdOf(req));
+    const route = `${req.method} ${req.route ? (req.route as { path: string }).path : req.path}`;
+    if (body.statusCode === 503) {
+      // An outage or back-pressure: expected, temporary, and already explained in the message.
+      this.logger.warn(`${route} answered 503 [${body.requestId}]: ${String(body.message)}`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(
-        `${req.method} ${req.route ? (req.route as { path: string }).path : req.path} failed [${body.requestId}]`,
+        `${route} failed [${body.requestId}]`,
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
     if (res.headersSent) return;
     // RFC 6750: a 401 names the scheme the client should use, and nothing more.
     if (body.statusCode === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    // RFC 9110: a 503 says when to come back; the outage is temporary by design.
+    if (body.statusCode === 503) res.setHeader('Retry-After', String(retryAfter(body)));
+    // A 408 ends the conversation: the client is still trickling a body nobody will read.
+    if (body.statusCode === 408) res.setHeader('Connection', 'close');
     res.status(body.statusCode).json(body);
   }
 
@@ -68,6 +77,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;
     return { statusCode, error: reason(statusCode), message: 'Internal server error', requestId };
   }
+}
+
+function retryAfter(body: ErrorBody): number {
+  const seconds = body.details?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : RETRY_AFTER_SECONDS;
 }
 
 function reason(status: number): string {

@@ -28,6 +28,7 @@ export class AppConfig {
   /** True when the database is the embedded one started by this process. */
   readonly embedded: boolean;
   readonly dbPoolSize: number;
+  readonly dbAcquireTimeoutMs: number;
   readonly dbSsl: 'disable' | 'require' | 'verify-full';
   /** AES key as canonical lower-case hex: the same bytes always give the same passphrase. */
   readonly encryptionKey: string;
@@ -43,6 +44,11 @@ export class AppConfig {
   readonly importCron: string;
   readonly importOnStart: boolean;
   readonly importMaxBytes: number;
+  readonly importConcurrency: number;
+  readonly importQueueMax: number;
+  readonly importWaitTimeoutMs: number;
+  readonly importMaxDurationMs: number;
+  readonly uploadIdleTimeoutMs: number;
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
 
@@ -54,6 +60,7 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL!;
     this.embedded = embedded;
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
+    this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS ?? 5_000;
     this.dbSsl = (env.DB_SSL as AppConfig['dbSsl'] | undefined) ?? 'disable';
     this.encryptionKey = decodeSecret(env.ENCRYPTION_KEY)!.toString('hex');
     this.blindIndexKey = decodeSecret(env.BLIND_INDEX_KEY)!.toString('hex');
@@ -68,6 +75,13 @@ export class AppConfig {
     this.importCron = env.IMPORT_CRON ?? '0 */2 * * * *';
     this.importOnStart = (env.IMPORT_ON_START ?? 'true') === 'true';
     this.importMaxBytes = env.IMPORT_MAX_BYTES ?? 2 * 1024 ** 3;
+    // Half the pool at most by default, so imports can never starve readers of connections.
+    this.importConcurrency =
+      env.IMPORT_CONCURRENCY ?? Math.max(1, Math.min(2, this.dbPoolSize >> 1));
+    this.importQueueMax = env.IMPORT_QUEUE_MAX ?? 20;
+    this.importWaitTimeoutMs = env.IMPORT_WAIT_TIMEOUT_MS ?? 120_000;
+    this.importMaxDurationMs = env.IMPORT_MAX_DURATION_MS ?? 30 * 60_000;
+    this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
     this.metricsPort = env.METRICS_PORT || undefined;
     this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
   }
@@ -100,6 +114,13 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
     decodeSecret(parsed.ENCRYPTION_KEY)!.equals(decodeSecret(parsed.BLIND_INDEX_KEY)!)
   ) {
     problems.push('BLIND_INDEX_KEY must differ from ENCRYPTION_KEY');
+  }
+  const pool = parsed.DB_POOL_SIZE ?? 10;
+  if (!problems.length && parsed.IMPORT_CONCURRENCY !== undefined && pool > 1) {
+    if (parsed.IMPORT_CONCURRENCY > pool >> 1)
+      problems.push(
+        `IMPORT_CONCURRENCY must be at most half of DB_POOL_SIZE (${pool >> 1}), so reads keep connections while imports run`,
+      );
   }
   if (problems.length) throw new ConfigurationError(problems);
   return new AppConfig(parsed, options.embedded);

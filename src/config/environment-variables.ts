@@ -63,6 +63,13 @@ export class EnvironmentVariables {
   @Max(100)
   DB_POOL_SIZE?: number;
 
+  /** How long a request waits for a pool connection before it gets a 503 (never a hang). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DB_ACQUIRE_TIMEOUT_MS must be an integer number of milliseconds' })
+  @Min(100)
+  DB_ACQUIRE_TIMEOUT_MS?: number;
+
   @IsOptional()
   @IsIn(['disable', 'require', 'verify-full'], {
     message: 'DB_SSL must be one of disable, require, verify-full',
@@ -126,6 +133,43 @@ export class EnvironmentVariables {
   @IsInt({ message: 'IMPORT_MAX_BYTES must be an integer number of bytes' })
   @Min(1)
   IMPORT_MAX_BYTES?: number;
+
+  /** Imports that may run at once in one instance (each holds one pool connection). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_CONCURRENCY must be an integer between 1 and 16' })
+  @Min(1)
+  @Max(16)
+  IMPORT_CONCURRENCY?: number;
+
+  /** Imports that may wait for their turn in one instance; more get a 503 with Retry-After. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_QUEUE_MAX must be an integer between 0 and 1000' })
+  @Min(0)
+  @Max(1000)
+  IMPORT_QUEUE_MAX?: number;
+
+  /** The longest an import waits for its turn (queue and import lock) before a 503. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_WAIT_TIMEOUT_MS must be an integer number of milliseconds' })
+  @Min(100)
+  IMPORT_WAIT_TIMEOUT_MS?: number;
+
+  /** An import running longer than this is reported as stuck by readiness. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_MAX_DURATION_MS must be an integer number of milliseconds' })
+  @Min(1000)
+  IMPORT_MAX_DURATION_MS?: number;
+
+  /** An upload body that sends nothing for this long gets a 408. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'UPLOAD_IDLE_TIMEOUT_MS must be an integer number of milliseconds' })
+  @Min(100)
+  UPLOAD_IDLE_TIMEOUT_MS?: number;
 
   @IsOptional()
   @ValidateIf((_o, v) => v !== undefined && v !== '')

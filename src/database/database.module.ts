@@ -24,7 +24,12 @@ import { sslOptions } from './ssl-options';
         migrationsTableName: 'migrations',
         synchronize: false,
         migrationsRun: false,
-        extra: { max: config.dbPoolSize, application_name: 'smartretail' },
+        extra: {
+          max: config.dbPoolSize,
+          // Waiting for a free connection is bounded: an exhausted pool answers 503, never hangs.
+          connectionTimeoutMillis: config.dbAcquireTimeoutMs,
+          application_name: 'smartretail',
+        },
         logging: ['error' as const],
       }),
     }),

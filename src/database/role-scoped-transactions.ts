@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { asUnavailable, isPoolExhausted } from './database-unavailable';
 
 export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
 export type DatabaseRole = (typeof DATABASE_ROLES)[number];
@@ -25,18 +26,50 @@ export interface TransactionScope {
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
   typeof role === 'string' && (DATABASE_ROLES as readonly string[]).includes(role);
 
+/** How long a pool exhaustion (a request that found no free connection in time) is reported. */
+export const EXHAUSTION_MEMORY_MS = 10_000;
+
 @Injectable()
 export class RoleScopedTransactions {
+  private exhaustedAt: number[] = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {}
 
   async run<T>(scope: TransactionScope, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withConnection((client) => this.runOn(client, scope, work));
+  }
+
+  /** One pool connection for several steps (an import: its lock, its run record, its data). */
+  async withConnection<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      return await work(client);
+    } catch (error) {
+      if (isPoolExhausted(error)) this.exhaustedAt.push(Date.now());
+      throw asUnavailable(error);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Requests that found no free pool connection within DB_ACQUIRE_TIMEOUT_MS, lately. */
+  recentPoolExhaustions(now = Date.now()): number {
+    this.exhaustedAt = this.exhaustedAt.filter((t) => now - t < EXHAUSTION_MEMORY_MS);
+    return this.exhaustedAt.length;
+  }
+
+  /** A transaction on a connection the caller already holds. */
+  async runOn<T>(
+    client: PoolClient,
+    scope: TransactionScope,
+    work: (client: PoolClient) => Promise<T>,
+  ): Promise<T> {
     if (!isDatabaseRole(scope.role))
       throw new Error('refusing to switch to a role outside the allow-list');
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
     try {
       await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       await client.query(
@@ -58,9 +91,7 @@ export class RoleScopedTransactions {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
+      throw asUnavailable(error);
     }
   }
 }

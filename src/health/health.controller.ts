@@ -22,7 +22,8 @@ export class HealthController {
   }
 
   /**
-   * Ready to serve: database reachable, schema up to date, encryption key working, disk free.
+   * Ready to serve: database reachable, schema up to date, encryption key working, disk free,
+   * pool not saturated, no import stuck.
    * Terminus runs every check (none short-circuits), so a 503 names all that fail.
    */
   @Get('ready')
@@ -36,6 +37,8 @@ export class HealthController {
         () => this.readiness.migrations(),
         () => this.readiness.encryption(),
         () => this.readiness.disk(),
+        () => this.readiness.pool(),
+        () => this.readiness.imports(),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -3,10 +3,12 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { ImportQueue } from '../imports/import-queue';
 import { TimeoutError, withTimeout } from './with-timeout';
 
 /** Each check gets this long; readiness must answer even when the database hangs. */
@@ -38,6 +40,7 @@ export class ReadinessIndicators {
     private readonly dataSource: DataSource,
     private readonly transactions: RoleScopedTransactions,
     private readonly config: AppConfig,
+    private readonly queue: ImportQueue,
   ) {}
 
   database(): Promise<HealthIndicatorResult> {
@@ -78,6 +81,47 @@ export class ReadinessIndicators {
         return roundTrip.rows[0]?.ok === true;
       });
       return ok ? {} : { failure: 'the decrypted probe differs from the original' };
+    });
+  }
+
+  /**
+   * The service pool: saturated when requests lately found no free connection within
+   * DB_ACQUIRE_TIMEOUT_MS (they got a 503). A busy moment where requests queue briefly is
+   * normal and only shows in the figures. Read from the pool, no connection needed.
+   */
+  pool(): Promise<HealthIndicatorResult> {
+    return this.probe('pool', 'could not read the pool', () => {
+      const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+      const max = pool?.options.max ?? this.config.dbPoolSize;
+      const inUse = pool ? pool.totalCount - pool.idleCount : 0;
+      const waiting = pool?.waitingCount ?? 0;
+      const exhausted = this.transactions.recentPoolExhaustions();
+      const state = { max, inUse, waiting, exhausted };
+      return Promise.resolve(
+        exhausted > 0
+          ? {
+              failure: `saturated: ${exhausted} request(s) found no free connection within DB_ACQUIRE_TIMEOUT_MS in the last ${EXHAUSTION_MEMORY_MS / 1000} s`,
+              ...state,
+            }
+          : state,
+      );
+    });
+  }
+
+  /** This instance's imports: how many run and wait, and whether one runs far too long. */
+  imports(): Promise<HealthIndicatorResult> {
+    return this.probe('imports', 'could not read the import queue', () => {
+      const oldestSeconds = Math.round(this.queue.oldestRunningSeconds());
+      const state = { running: this.queue.running, waiting: this.queue.waiting, oldestSeconds };
+      const maxSeconds = this.config.importMaxDurationMs / 1000;
+      return Promise.resolve(
+        oldestSeconds > maxSeconds
+          ? {
+              failure: `an import has been running for ${oldestSeconds} s, longer than IMPORT_MAX_DURATION_MS (${maxSeconds} s): stuck?`,
+              ...state,
+            }
+          : state,
+      );
     });
   }
 

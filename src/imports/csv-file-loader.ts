@@ -131,6 +131,11 @@ export class CsvFileLoader {
       decimalComma: format.delimiter === ';',
     });
     const copy = this.client.query(copyFrom(copyStagingSql));
+    // When the connection dies mid-COPY (PostgreSQL stopped), the stream errors and forgets its
+    // connection; writing to or destroying it after that throws a TypeError inside
+    // pg-copy-streams that nothing can catch, so stop touching it once it has failed.
+    let copyFailed: Error | undefined;
+    copy.on('error', (error: Error) => (copyFailed ??= error));
     const done = once(copy, 'finish');
     done.catch(() => undefined);
     const staged: StagedFile = { rowsRead: 0, parseRejected: 0, keysAscending: true, warnings };
@@ -145,15 +150,17 @@ export class CsvFileLoader {
         else lastKey = row.key;
         chunk += row.text;
         if (chunk.length >= COPY_CHUNK) {
+          if (copyFailed) throw copyFailed;
           if (!copy.write(chunk)) await once(copy, 'drain');
           chunk = '';
           onProgress?.({ rows: staged.rowsRead });
         }
       }
     } catch (error) {
-      copy.destroy(error as Error);
-      throw error;
+      if (!copyFailed) copy.destroy(error as Error);
+      throw copyFailed ?? error;
     }
+    if (copyFailed) throw copyFailed;
     copy.end(chunk);
     await done;
     onProgress?.({ rows: staged.rowsRead });

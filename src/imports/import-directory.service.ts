@@ -1,6 +1,6 @@
 /**
  * The scheduled import's work: scan a directory, match files to datasets by name, and import
- * them in foreign-key order under the import lock, skipping content already imported.
+ * them in foreign-key order under the scan lock, skipping content already imported.
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import { datasetCatalog } from '../catalog/dataset-catalog';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { datasetForFile } from './dataset-file-matcher';
 import { ImportLock } from './import-lock';
+import { ImportRunEvents } from './import-run-events';
 import type { ImportReport } from './import-report';
 import { ImportRunsRepository } from './import-runs.repository';
 import { ImportService } from './import.service';
@@ -52,36 +53,51 @@ export class ImportDirectoryService {
     private readonly imports: ImportService,
     private readonly runs: ImportRunsRepository,
     private readonly lock: ImportLock,
+    private readonly events: ImportRunEvents,
   ) {}
 
   /**
-   * One scan. Returns the reports, or `undefined` when another import (in this or another
-   * instance) holds the lock: that tick does nothing.
+   * One scan. Returns the reports of the runs it recorded, or `undefined` when another scan (in
+   * this or another instance) holds the scan lock: that tick does nothing. Each file is handled
+   * on its own: one that fails is recorded as failed and the scan goes on with the next.
    */
   async scan(dir: string): Promise<ImportReport[] | undefined> {
-    const result = await this.lock.tryWithLock(async () => {
-      await this.imports.recoverInterrupted();
+    const result = await this.lock.tryWithScanLock(async () => {
       const reports: ImportReport[] = [];
-      for (const file of await importFilesIn(dir, this.logger))
-        reports.push(await this.importOne(file));
+      for (const file of await importFilesIn(dir, this.logger)) {
+        const report = await this.importOne(file).catch((error: unknown) => {
+          this.logger.error(`${file.name}: not imported this time: ${(error as Error).message}`);
+          return undefined;
+        });
+        if (report) reports.push(report);
+      }
       return reports;
     });
-    if (!result) this.logger.log('Another import holds the import lock; this tick does nothing');
+    if (!result) this.logger.log('Another scan holds the scan lock; this tick does nothing');
     return result?.value;
   }
 
-  private async importOne(file: ImportFile): Promise<ImportReport> {
+  /**
+   * Unchanged content is not imported again: its skip is recorded once per content, and counted
+   * on a metric at every later tick. Content that failed for good (bad input) is not retried
+   * until it changes; content cut short by an outage is.
+   */
+  private async importOne(file: ImportFile): Promise<ImportReport | undefined> {
     const checksum = await fileChecksum(file.path);
     const { size } = await stat(file.path);
-    if (await this.runs.succeededBefore(file.dataset.name, checksum)) {
+    const prior = await this.runs.priorOutcome(file.dataset.name, checksum);
+    if (prior.succeeded || prior.failedForGood) {
+      this.events.publishUnchanged(file.dataset.name, prior.succeeded);
+      if (!prior.succeeded || prior.skipRecorded) return undefined;
       this.logger.debug(`${file.name}: same content already imported, skipped`);
       return this.imports.recordSkipped(file.dataset, file.name, size, checksum);
     }
-    const { report } = await this.imports.importLocked({
+    const { report } = await this.imports.importContent({
       dataset: file.dataset,
       source: 'schedule',
       mode: 'default',
       fileName: file.name,
+      checksum,
       content: createReadStream(file.path),
     });
     const c = report.counts;

@@ -1,6 +1,18 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
+import type { DatasetName } from '../catalog/dataset.types';
 import type { ImportReport } from './import-report';
+
+export interface ImportWait {
+  dataset: DatasetName;
+  seconds: number;
+}
+
+export interface UnchangedFile {
+  dataset: DatasetName;
+  /** True when that content was imported successfully, so the dataset is up to date. */
+  upToDate: boolean;
+}
 
 /**
  * Observers (metrics, logs) learn about finished runs here, so ingestion does not depend on
@@ -11,8 +23,24 @@ export class ImportRunEvents {
   private readonly finished = new Subject<ImportReport>();
   readonly finished$: Observable<ImportReport> = this.finished.asObservable();
 
+  private readonly unchanged = new Subject<UnchangedFile>();
+  /** A scanned file whose content was handled before and was not imported again. */
+  readonly unchanged$: Observable<UnchangedFile> = this.unchanged.asObservable();
+
   publishFinished(report: ImportReport): void {
     this.finished.next(report);
+  }
+
+  private readonly waited = new Subject<ImportWait>();
+  /** An import got its turn (in this instance and across instances) after waiting this long. */
+  readonly waited$: Observable<ImportWait> = this.waited.asObservable();
+
+  publishWaited(dataset: DatasetName, seconds: number): void {
+    this.waited.next({ dataset, seconds });
+  }
+
+  publishUnchanged(dataset: DatasetName, upToDate: boolean): void {
+    this.unchanged.next({ dataset, upToDate });
   }
 }
 

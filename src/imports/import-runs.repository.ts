@@ -23,8 +23,27 @@ export type NewRun = Pick<
   'id' | 'dataset' | 'source' | 'mode' | 'fileName' | 'sizeBytes' | 'checksum'
 >;
 
+export const FAILURE_KINDS = [
+  'input',
+  'internal',
+  'unavailable',
+  'interrupted',
+  'timeout',
+] as const;
+/** Why a run failed: see the migration RecordImportFailureKinds for what each means. */
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** What the scan needs to know of a file's content before: imported, skip recorded, failed for good. */
+export interface PriorOutcome {
+  succeeded: boolean;
+  skipRecorded: boolean;
+  failedForGood: boolean;
+}
+
 export interface RunOutcome {
   status: Exclude<ImportStatus, 'running'>;
+  /** Required when status is failed. */
+  failureKind?: FailureKind;
   sizeBytes: number;
   checksum: string | null;
   counts: ImportCounts;
@@ -85,8 +104,12 @@ export class ImportRunsRepository {
   constructor(private readonly tx: RoleScopedTransactions) {}
 
   /** Committed on its own, so a run is visible as `running` while its file loads. */
-  async start(run: NewRun, status: 'running' | 'skipped' = 'running'): Promise<void> {
-    await this.tx.run(WRITE, (c) =>
+  async start(
+    run: NewRun,
+    status: 'running' | 'skipped' = 'running',
+    client?: PoolClient,
+  ): Promise<void> {
+    await this.write(client, (c) =>
       c.query(
         `INSERT INTO import_runs (id, dataset, source, mode, file_name, size_bytes, checksum, started_at, status,
                                   finished_at, duration_seconds)
@@ -106,13 +129,20 @@ export class ImportRunsRepository {
     );
   }
 
-  /** Pass the file's transaction to commit the outcome atomically with the data. */
-  async finish(id: string, outcome: RunOutcome, client?: PoolClient): Promise<void> {
+  /**
+   * Pass `inTransaction` to commit the outcome atomically with the data (the file's own
+   * transaction); `client` alone runs a transaction of its own on that connection.
+   */
+  async finish(
+    id: string,
+    outcome: RunOutcome,
+    { inTransaction, client }: { inTransaction?: PoolClient; client?: PoolClient } = {},
+  ): Promise<void> {
     const write = (c: PoolClient) =>
       c.query(
         `UPDATE import_runs SET status = $2, size_bytes = $3, checksum = $4, rows_read = $5, inserted = $6,
                 updated = $7, unchanged = $8, rejected = $9, warnings = $10::jsonb, error = $11,
-                finished_at = clock_timestamp(),
+                failure_kind = $12, finished_at = clock_timestamp(),
                 duration_seconds = extract(epoch FROM clock_timestamp() - started_at)
          WHERE id = $1`,
         [
@@ -127,40 +157,79 @@ export class ImportRunsRepository {
           outcome.counts.rejected,
           JSON.stringify(outcome.warnings),
           outcome.error ?? null,
+          outcome.failureKind ?? null,
         ],
       );
-    if (client) await write(client);
-    else await this.tx.run(WRITE, write);
+    if (inTransaction) await write(inTransaction);
+    else await this.write(client, write);
+  }
+
+  /** A run that failed before it could start importing (an upload whose body never arrived whole). */
+  async recordFailed(run: NewRun, error: string, failureKind: FailureKind): Promise<void> {
+    await this.tx.run(WRITE, (c) =>
+      c.query(
+        `INSERT INTO import_runs (id, dataset, source, mode, file_name, size_bytes, checksum, started_at, status,
+                                  finished_at, duration_seconds, error, failure_kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'failed', clock_timestamp(), 0, $8, $9)`,
+        [
+          run.id,
+          run.dataset,
+          run.source,
+          run.mode,
+          run.fileName,
+          run.sizeBytes,
+          run.checksum,
+          error,
+          failureKind,
+        ],
+      ),
+    );
+  }
+
+  private write<T>(client: PoolClient | undefined, work: (c: PoolClient) => Promise<T>) {
+    return client ? this.tx.runOn(client, WRITE, work) : this.tx.run(WRITE, work);
   }
 
   /**
-   * Only the holder of the import lock calls this: no other import can be running, so a run
-   * still marked `running` belongs to a process that died mid-file (its data was rolled back).
+   * Only the holder of the dataset's import lock calls this, on the lock's connection: no other
+   * import of the dataset can be running (a run is recorded only once its lock is held), so a
+   * run still marked `running` belongs to a process that died mid-file (its data was rolled
+   * back with its transaction).
    */
-  async failInterrupted(): Promise<number> {
-    return this.tx.run(WRITE, async (c) => {
+  async failInterrupted(dataset: DatasetName, client: PoolClient): Promise<number> {
+    return this.write(client, async (c) => {
       const result = await c.query(
-        `UPDATE import_runs SET status = 'failed', error = 'interrupted', finished_at = clock_timestamp(),
+        `UPDATE import_runs SET status = 'failed', error = 'interrupted', failure_kind = 'interrupted',
+                finished_at = clock_timestamp(),
                 duration_seconds = extract(epoch FROM clock_timestamp() - started_at),
                 rows_read = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0
-         WHERE status = 'running'`,
+         WHERE status = 'running' AND dataset = $1`,
+        [dataset],
       );
       return result.rowCount ?? 0;
     });
   }
 
-  async succeededBefore(dataset: DatasetName, checksum: string): Promise<boolean> {
+  /**
+   * A failure for good is the input's fault or a bug it triggers: the same bytes would fail the
+   * same way. Outages and interruptions are not: that content is tried again.
+   */
+  async priorOutcome(dataset: DatasetName, checksum: string): Promise<PriorOutcome> {
     return this.tx.run(READ, async (c) => {
-      const r = await c.query(
-        `SELECT 1 FROM import_runs WHERE dataset = $1 AND checksum = $2 AND status = 'succeeded' LIMIT 1`,
+      const r = await c.query<PriorOutcome>(
+        `SELECT coalesce(bool_or(status = 'succeeded'), false) AS "succeeded",
+                coalesce(bool_or(status = 'skipped'), false) AS "skipRecorded",
+                coalesce(bool_or(status = 'failed' AND failure_kind IN ('input', 'internal')), false)
+                  AS "failedForGood"
+           FROM import_runs WHERE dataset = $1 AND checksum = $2`,
         [dataset, checksum],
       );
-      return (r.rowCount ?? 0) > 0;
+      return r.rows[0];
     });
   }
 
-  async findOne(id: string): Promise<ImportReport | undefined> {
-    return this.tx.run(READ, async (c) => {
+  async findOne(id: string, client?: PoolClient): Promise<ImportReport | undefined> {
+    const read = async (c: PoolClient) => {
       const run = await c.query<RunRow>(`SELECT * FROM import_runs WHERE id = $1`, [id]);
       if (!run.rowCount) return undefined;
       const rejections = await c.query<RejectedRow>(
@@ -169,7 +238,8 @@ export class ImportRunsRepository {
         [id],
       );
       return toReport(run.rows[0], rejections.rows.map(withoutNullValue));
-    });
+    };
+    return client ? this.tx.runOn(client, READ, read) : this.tx.run(READ, read);
   }
 
   async list(limit: number, offset: number): Promise<{ total: number; items: ImportReport[] }> {

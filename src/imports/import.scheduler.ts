@@ -7,7 +7,9 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
+import { datasetCatalog } from '../catalog/dataset-catalog';
 import { ImportDirectoryService } from './import-directory.service';
+import { ImportService } from './import.service';
 
 export const IMPORT_CRON_JOB = 'directory-import';
 
@@ -19,9 +21,17 @@ export class ImportScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
     private readonly directory: ImportDirectoryService,
+    private readonly imports: ImportService,
   ) {}
 
   onApplicationBootstrap(): void {
+    // Runs a process died in the middle of are marked failed now, not at their dataset's next
+    // import; datasets another instance is importing right now are left to that instance.
+    this.imports
+      .recoverAllInterrupted(datasetCatalog.all())
+      .catch((error: unknown) =>
+        this.logger.warn(`Could not look for interrupted runs: ${(error as Error).message}`),
+      );
     const job = CronJob.from({ cronTime: this.config.importCron, onTick: () => this.tick() });
     this.registry.addCronJob(IMPORT_CRON_JOB, job);
     job.start();

@@ -1,18 +1,25 @@
 /**
- * Runs imports, whatever the way in (upload, schedule, CLI): takes the import lock, records the
- * run, loads the file in one `writer` transaction (the key is only passed to that transaction;
- * encryption happens in the database trigger), records the outcome and publishes it.
+ * Runs imports, whatever the way in (upload, schedule, CLI): waits for its turn (ImportQueue in
+ * this instance, then the dataset's lock across instances), records the run, loads the file in
+ * one `writer` transaction (the key is only passed to that transaction; encryption happens in
+ * the database trigger), records the outcome and publishes it. Every path out of a started run
+ * records an outcome: in the file's transaction, after it, or, when the database is gone,
+ * as soon as it is back (RunOutcomeRecorder).
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../catalog/dataset.types';
-import { DomainError, invalidInput } from '../common/domain-error';
+import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
+import { ImportQueue } from './import-queue';
 import type { ImportCounts, ImportMode, ImportReport, ImportSource } from './import-report';
 import { ImportRunEvents } from './import-run-events';
-import { ImportRunsRepository } from './import-runs.repository';
+import { FailureKind, ImportRunsRepository, RunOutcome } from './import-runs.repository';
+import { RunOutcomeRecorder } from './run-outcome-recorder';
 
 export interface ImportProgress {
   rows: number;
@@ -25,8 +32,8 @@ export interface ImportRequest {
   mode: ImportMode;
   fileName: string;
   content: AsyncIterable<Buffer>;
-  /** Throws when the content turned out incomplete (an upload cut at the size limit). */
-  assertComplete?: () => void;
+  /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
+  checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -36,11 +43,23 @@ export interface ImportResult {
   failure?: DomainError;
 }
 
-const ZERO: ImportCounts = { rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+export const ZERO_COUNTS: ImportCounts = {
+  rowsRead: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+};
 
 /** PostgreSQL data exceptions (22) and integrity violations (23) are the input's fault. */
 const isDataError = (e: unknown): e is Error & { code: string } =>
   e instanceof Error && 'code' in e && /^2[23]/.test(String((e as { code: unknown }).code));
+
+interface Measured {
+  bytes: number;
+  hash: ReturnType<typeof createHash>;
+  rows: number;
+}
 
 @Injectable()
 export class ImportService {
@@ -49,70 +68,132 @@ export class ImportService {
   constructor(
     private readonly tx: RoleScopedTransactions,
     private readonly runs: ImportRunsRepository,
+    private readonly queue: ImportQueue,
     private readonly lock: ImportLock,
     private readonly events: ImportRunEvents,
+    private readonly recorder: RunOutcomeRecorder,
   ) {}
 
-  /** Waits for the import lock, then imports. */
+  /**
+   * Waits for the import's turn, then imports. Throws a 503 DomainError when the turn does not
+   * come in time or the database is unavailable; input failures come back in `failure`.
+   */
   async importContent(request: ImportRequest): Promise<ImportResult> {
-    return this.lock.withLock(async () => {
-      await this.recoverInterrupted();
-      return this.importLocked(request);
+    const dataset = request.dataset.name;
+    const asked = Date.now();
+    const turn = await this.queue.enter(dataset);
+    try {
+      return await this.tx.withConnection(async (client) => {
+        await this.lock.lockDataset(client, dataset, turn.deadline);
+        this.events.publishWaited(dataset, (Date.now() - asked) / 1000);
+        try {
+          await this.recoverInterrupted(dataset, client);
+          return await this.importHoldingLock(client, request);
+        } finally {
+          await this.lock.unlockDataset(client, dataset).catch(() => undefined);
+        }
+      });
+    } finally {
+      turn.release();
+    }
+  }
+
+  /** Marks runs left `running` by a dead process as failed; only free datasets are looked at. */
+  async recoverAllInterrupted(datasets: readonly DatasetSpec[]): Promise<void> {
+    await this.tx.withConnection(async (client) => {
+      for (const { name } of datasets) {
+        if (!(await this.lock.tryLockDataset(client, name))) continue;
+        try {
+          await this.recoverInterrupted(name, client);
+        } finally {
+          await this.lock.unlockDataset(client, name);
+        }
+      }
     });
   }
 
-  /** For callers already holding the import lock (the directory scan). */
-  async recoverInterrupted(): Promise<void> {
-    const n = await this.runs.failInterrupted();
+  private async recoverInterrupted(dataset: DatasetSpec['name'], client: PoolClient) {
+    const n = await this.runs.failInterrupted(dataset, client);
     if (n)
-      this.logger.warn(`Marked ${n} interrupted run(s) as failed (their data was rolled back)`);
+      this.logger.warn(
+        `Marked ${n} interrupted ${dataset} run(s) as failed (their data was rolled back)`,
+      );
   }
 
-  async importLocked(request: ImportRequest): Promise<ImportResult> {
+  private async importHoldingLock(
+    client: PoolClient,
+    request: ImportRequest,
+  ): Promise<ImportResult> {
     const id = randomUUID();
     const { dataset, mode } = request;
-    const measured = { bytes: 0, hash: createHash('sha256'), rows: 0 };
-    await this.runs.start({
-      id,
-      dataset: dataset.name,
-      source: request.source,
-      mode,
-      fileName: request.fileName,
-      sizeBytes: 0,
-      checksum: null,
-    });
-    const content = this.measure(request, measured);
+    const measured: Measured = { bytes: 0, hash: createHash('sha256'), rows: 0 };
+    await this.runs.start(
+      {
+        id,
+        dataset: dataset.name,
+        source: request.source,
+        mode,
+        fileName: request.fileName,
+        sizeBytes: 0,
+        checksum: request.checksum ?? null,
+      },
+      'running',
+      client,
+    );
     let failure: DomainError | undefined;
     try {
       // One transaction per file: the data and the run's outcome commit together or not at all.
-      await this.tx.run({ role: 'writer', statementTimeoutMs: 0 }, async (client) => {
-        const outcome = await new CsvFileLoader(client, dataset, id).load(content, mode, (p) => {
+      await this.tx.runOn(client, { role: 'writer', statementTimeoutMs: 0 }, async (c) => {
+        const loader = new CsvFileLoader(c, dataset, id);
+        const outcome = await loader.load(this.measure(request, measured), mode, (p) => {
           measured.rows = p.rows;
         });
-        request.assertComplete?.();
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
-        await this.runs.finish(id, this.outcome(outcome, measured), client);
+        await this.runs.finish(id, this.outcome(outcome, measured), { inTransaction: c });
       });
     } catch (error) {
-      failure = this.asInputFailure(error, id);
-      const reason = failure?.message ?? 'unexpected error (see the service log)';
-      if (!failure)
-        this.logger.error(`Import ${id} of ${request.fileName} failed`, (error as Error).stack);
-      await this.runs.finish(id, {
-        status: 'failed',
-        sizeBytes: measured.bytes,
-        checksum: null,
-        counts: ZERO,
-        warnings: [],
-        error: reason,
-      });
-      if (!failure) {
-        await this.publish(id);
-        throw error;
-      }
+      return this.failed(id, request, measured, error, client);
     }
-    return { report: await this.publish(id), failure };
+    return { report: await this.publish(id, client), failure };
+  }
+
+  private async failed(
+    id: string,
+    request: ImportRequest,
+    measured: Measured,
+    error: unknown,
+    client: PoolClient,
+  ): Promise<ImportResult> {
+    const kind = failureKind(error);
+    const failure = kind === 'input' ? this.asInputFailure(error, id) : undefined;
+    if (kind === 'internal')
+      this.logger.error(`Import ${id} of ${request.fileName} failed`, (error as Error).stack);
+    const outcome: RunOutcome = {
+      status: 'failed',
+      failureKind: kind,
+      sizeBytes: measured.bytes,
+      checksum: request.checksum ?? null,
+      counts: ZERO_COUNTS,
+      warnings: [],
+      error:
+        failure?.message ??
+        (kind === 'unavailable'
+          ? (error as Error).message
+          : 'unexpected error (see the service log)'),
+    };
+    try {
+      if (kind === 'unavailable') throw error;
+      await this.runs.finish(id, outcome, { client });
+    } catch (recordError) {
+      if (!isDatabaseUnavailable(recordError)) throw recordError;
+      // The database is gone (or went while recording): record the outcome when it is back.
+      this.recorder.recordLater(id, outcome);
+      throw recordError;
+    }
+    const report = await this.publish(id, client);
+    if (!failure) throw error;
+    return { report, failure };
   }
 
   /** Records (and publishes) a run that did not need to happen: same content as a succeeded one. */
@@ -138,12 +219,40 @@ export class ImportService {
     return this.publish(id);
   }
 
-  private outcome(
-    outcome: LoadOutcome,
-    measured: { bytes: number; hash: ReturnType<typeof createHash> },
-  ) {
+  /** Records a run that failed before its import could start (an upload cut short). */
+  async recordFailedUpload(
+    request: Pick<ImportRequest, 'dataset' | 'mode' | 'fileName'>,
+    sizeBytes: number,
+    error: DomainError,
+  ): Promise<void> {
+    const id = randomUUID();
+    const kind: FailureKind = error.code === DomainErrorCode.RequestTimeout ? 'timeout' : 'input';
+    try {
+      await this.runs.recordFailed(
+        {
+          id,
+          dataset: request.dataset.name,
+          source: 'upload',
+          mode: request.mode,
+          fileName: request.fileName,
+          sizeBytes,
+          checksum: null,
+        },
+        error.message,
+        kind,
+      );
+      await this.publish(id);
+    } catch (recordError) {
+      this.logger.warn(
+        `Could not record the failed upload of ${request.fileName}: ${(recordError as Error).message}`,
+      );
+    }
+  }
+
+  private outcome(outcome: LoadOutcome, measured: Measured): RunOutcome {
     return {
-      status: outcome.atomicRefusal ? ('failed' as const) : ('succeeded' as const),
+      status: outcome.atomicRefusal ? 'failed' : 'succeeded',
+      failureKind: outcome.atomicRefusal ? 'input' : undefined,
       sizeBytes: measured.bytes,
       checksum: measured.hash.copy().digest('hex'),
       counts: outcome.counts,
@@ -152,10 +261,7 @@ export class ImportService {
     };
   }
 
-  private async *measure(
-    request: ImportRequest,
-    measured: { bytes: number; hash: ReturnType<typeof createHash>; rows: number },
-  ): AsyncGenerator<Buffer> {
+  private async *measure(request: ImportRequest, measured: Measured): AsyncGenerator<Buffer> {
     for await (const chunk of request.content) {
       measured.bytes += chunk.length;
       measured.hash.update(chunk);
@@ -164,21 +270,27 @@ export class ImportService {
     }
   }
 
-  private asInputFailure(error: unknown, id: string): DomainError | undefined {
+  private asInputFailure(error: unknown, id: string): DomainError {
     if (error instanceof DomainError) {
       return new DomainError(error.code, error.message, { ...error.details, importId: id });
     }
     // Messages of data errors name columns and constraints; the trigger's never echo values.
-    if (isDataError(error)) {
-      return invalidInput(`the database refused the file: ${error.message}`, { importId: id });
-    }
-    return undefined;
+    return invalidInput(`the database refused the file: ${(error as Error).message}`, {
+      importId: id,
+    });
   }
 
-  private async publish(id: string): Promise<ImportReport> {
-    const report = await this.runs.findOne(id);
+  /** Pass the import's connection: an import never holds a second one. */
+  private async publish(id: string, client?: PoolClient): Promise<ImportReport> {
+    const report = await this.runs.findOne(id, client);
     if (!report) throw new Error(`import run ${id} vanished`);
     this.events.publishFinished(report);
     return report;
   }
+}
+
+function failureKind(error: unknown): FailureKind {
+  if (isDatabaseUnavailable(error)) return 'unavailable';
+  if (error instanceof DomainError || isDataError(error)) return 'input';
+  return 'internal';
 }

@@ -22,6 +22,8 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiQuery,
+  ApiRequestTimeoutResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
@@ -32,15 +34,20 @@ import { Roles } from '../auth/access.decorators';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportHistoryService, ImportRunPage } from './import-history.service';
 import type { ImportReport } from './import-report';
-import { CsvUploadInterceptor, UploadedImport } from './upload/csv-upload.interceptor';
+import { CsvUploadInterceptor, ReceivedCsvUpload } from './upload/csv-upload.interceptor';
+import { UploadImportService } from './upload/upload-import.service';
+import type { ReceivedUpload } from './upload/upload-spool';
 
 @ApiTags('imports')
 @ApiBearerAuth()
 @Controller('imports')
 export class ImportsController {
-  constructor(private readonly history: ImportHistoryService) {}
+  constructor(
+    private readonly history: ImportHistoryService,
+    private readonly uploads: UploadImportService,
+  ) {}
 
-  /** multipart/form-data, field `file`; the interceptor streams it into the database. */
+  /** multipart/form-data, field `file`; the interceptor receives it, the service imports it. */
   @Post(':dataset')
   @Roles('admin', 'writer')
   @HttpCode(201)
@@ -60,9 +67,16 @@ export class ImportsController {
   @ApiNotFoundResponse({ description: 'No such dataset' })
   @ApiPayloadTooLargeResponse({ description: 'Larger than IMPORT_MAX_BYTES; nothing imported' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not multipart/form-data' })
+  @ApiRequestTimeoutResponse({
+    description: 'The body stopped arriving for UPLOAD_IDLE_TIMEOUT_MS; recorded as a failed run',
+  })
+  @ApiServiceUnavailableResponse({
+    description:
+      'Too many imports waiting, the wait for this dataset timed out, or the database is unavailable; see Retry-After. Nothing imported.',
+  })
   @UseInterceptors(CsvUploadInterceptor)
-  upload(@UploadedImport() report: ImportReport): ImportReport {
-    return report;
+  upload(@ReceivedCsvUpload() upload: ReceivedUpload): Promise<ImportReport> {
+    return this.uploads.importUpload(upload);
   }
 
   @Get()

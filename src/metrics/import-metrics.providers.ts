@@ -20,6 +20,8 @@ export const ROWS_TOTAL = 'smartretail_rows_total';
 export const LAST_SUCCESS = 'smartretail_last_success_timestamp_seconds';
 export const ROWS_PER_SECOND = 'smartretail_import_rows_per_second';
 export const IMPORTED_BYTES = 'smartretail_import_bytes_total';
+export const IMPORT_WAIT = 'smartretail_import_wait_seconds';
+export const UNCHANGED_FILES = 'smartretail_import_unchanged_files_total';
 
 export const ROW_OUTCOMES = ['inserted', 'updated', 'unchanged', 'rejected'] as const;
 
@@ -78,6 +80,17 @@ export const importMetricProviders: Provider[] = [
   makeGaugeProvider({
     name: ROWS_PER_SECOND,
     help: 'Throughput of the last successful import run of the dataset (rows read per second).',
+    labelNames: ['dataset'],
+  }),
+  makeHistogramProvider({
+    name: IMPORT_WAIT,
+    help: 'How long imports waited for their turn: the queue of this instance, then the dataset lock across instances.',
+    labelNames: ['dataset'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+  }),
+  makeCounterProvider({
+    name: UNCHANGED_FILES,
+    help: 'Scanned files not imported again because that content was imported (or failed for good) before.',
     labelNames: ['dataset'],
   }),
   makeCounterProvider({

@@ -7,6 +7,7 @@ import { IMPORT_SOURCES, ImportReport } from '../imports/import-report';
 import { ImportRunEvents } from '../imports/import-run-events';
 import {
   ERRORS_TOTAL,
+  IMPORT_WAIT,
   IMPORTED_BYTES,
   LAST_INSERT_COUNT,
   LAST_SUCCESS,
@@ -15,6 +16,7 @@ import {
   ROWS_PER_SECOND,
   ROWS_TOTAL,
   RUNS_TOTAL,
+  UNCHANGED_FILES,
 } from './import-metrics.providers';
 
 const FINAL_STATUSES = ['succeeded', 'failed', 'skipped'] as const;
@@ -25,7 +27,7 @@ const FINAL_STATUSES = ['succeeded', 'failed', 'skipped'] as const;
  */
 @Injectable()
 export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
-  private subscription?: Subscription;
+  private readonly subscription = new Subscription();
 
   constructor(
     private readonly events: ImportRunEvents,
@@ -37,15 +39,28 @@ export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(LAST_SUCCESS) private readonly lastSuccess: Gauge<string>,
     @InjectMetric(ROWS_PER_SECOND) private readonly rowsPerSecond: Gauge<string>,
     @InjectMetric(IMPORTED_BYTES) private readonly bytes: Counter<string>,
+    @InjectMetric(IMPORT_WAIT) private readonly wait: Histogram<string>,
+    @InjectMetric(UNCHANGED_FILES) private readonly unchangedFiles: Counter<string>,
   ) {}
 
   onModuleInit(): void {
     this.initialiseCounters();
-    this.subscription = this.events.finished$.subscribe((report) => this.record(report));
+    this.subscription.add(this.events.finished$.subscribe((report) => this.record(report)));
+    this.subscription.add(
+      this.events.waited$.subscribe(({ dataset, seconds }) =>
+        this.wait.observe({ dataset }, seconds),
+      ),
+    );
+    this.subscription.add(
+      this.events.unchanged$.subscribe(({ dataset, upToDate }) => {
+        this.unchangedFiles.inc({ dataset });
+        if (upToDate) this.lastSuccess.set({ dataset }, Date.now() / 1000);
+      }),
+    );
   }
 
   onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+    this.subscription.unsubscribe();
   }
 
   record(report: ImportReport): void {
@@ -85,6 +100,7 @@ export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
         this.bytes.inc({ dataset, source }, 0);
       }
       for (const outcome of ROW_OUTCOMES) this.rows.inc({ dataset, outcome }, 0);
+      this.unchangedFiles.inc({ dataset }, 0);
     }
   }
 }

@@ -2,10 +2,12 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule, Provider } from 
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { AppConfig } from '../config/app-config';
+import { ImportEngineModule } from '../imports/imports.module';
 import { DatabasePoolMetrics } from './database-pool.metrics';
 import { HttpMetricsMiddleware, httpMetricProviders } from './http-metrics.middleware';
 import { importMetricProviders } from './import-metrics.providers';
 import { ImportMetrics } from './import-metrics.service';
+import { ImportQueueMetrics } from './import-queue.metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsPortServer } from './metrics-port.server';
 
@@ -40,20 +42,24 @@ export class MetricsModule implements NestModule {
       ...httpMetricProviders,
       ImportMetrics,
       DatabasePoolMetrics,
+      ImportQueueMetrics,
       HttpMetricsMiddleware,
     ];
     if (config.metricsPort) providers.push(MetricsPortServer);
     return {
       module: MetricsModule,
-      imports: config.metricsPort
-        ? []
-        : [
-            PrometheusModule.register({
-              controller: MetricsController,
-              path: '/metrics',
-              defaultMetrics: { enabled: false },
-            }),
-          ],
+      imports: [
+        ImportEngineModule,
+        ...(config.metricsPort
+          ? []
+          : [
+              PrometheusModule.register({
+                controller: MetricsController,
+                path: '/metrics',
+                defaultMetrics: { enabled: false },
+              }),
+            ]),
+      ],
       providers,
       exports: [ImportMetrics],
     };

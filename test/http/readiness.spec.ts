@@ -37,7 +37,7 @@ describe('health', () => {
     expect(res.body.status).toBe('ok');
   });
 
-  it('answers ready with each check up: database, migrations, encryption, disk', async () => {
+  it('answers ready with each check up: database, migrations, encryption, disk, pool, imports', async () => {
     const app = await start();
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
     expect(res.body.status).toBe('ok');
@@ -46,6 +46,14 @@ describe('health', () => {
       migrations: { status: 'up', applied: MIGRATIONS.length },
       encryption: { status: 'up' },
       disk: { status: 'up', freeMb: expect.any(Number) as number, minimumMb: 512 },
+      pool: {
+        status: 'up',
+        max: 10,
+        inUse: expect.any(Number) as number,
+        waiting: 0,
+        exhausted: 0,
+      },
+      imports: { status: 'up', running: 0, waiting: 0, oldestSeconds: 0 },
     });
   });
 

@@ -1,7 +1,9 @@
 /**
- * Checks an upload's dataset, mode and content type before reading a byte of the body, then
- * runs multer with the streaming import engine and leaves the ImportReport on the request.
- * Multer's errors become domain errors with messages an operator can act on.
+ * Adapts an upload to the import: checks the dataset, mode, content type and the import queue's
+ * room before reading a byte of the body, then receives the file into a private temporary file
+ * (UploadSpool) and leaves a ReceivedUpload on the request for the controller. Receiving is
+ * bounded: the size by IMPORT_MAX_BYTES (413), the body's idle time by UPLOAD_IDLE_TIMEOUT_MS
+ * (408). An upload cut short that way is recorded as a failed run with its reason.
  */
 import {
   CallHandler,
@@ -13,21 +15,23 @@ import {
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { Observable } from 'rxjs';
+import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput, notFound } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { datasetForFile } from '../dataset-file-matcher';
-import type { ImportMode, ImportReport } from '../import-report';
+import { ImportQueue } from '../import-queue';
+import type { ImportMode } from '../import-report';
 import { ImportService } from '../import.service';
-import { ImportStorageEngine, StoredImport, tooLarge } from './import-storage-engine';
+import { ReceivedUpload, removeSpooled, SpooledFile, UploadSpool } from './upload-spool';
 
 export const UPLOAD_FIELD = 'file';
-const REPORT = Symbol('importReport');
+const UPLOAD = Symbol('receivedUpload');
 const BROKEN_BODY =
   /^(Unexpected end of (form|multipart data)|Malformed|Multipart: Boundary not found|Request (aborted|closed))/;
 
 type UploadRequest = Request & {
-  [REPORT]?: ImportReport;
-  file?: Express.Multer.File & StoredImport;
+  [UPLOAD]?: ReceivedUpload;
+  file?: Express.Multer.File & SpooledFile;
 };
 
 function parseMode(mode: unknown): ImportMode {
@@ -36,10 +40,23 @@ function parseMode(mode: unknown): ImportMode {
   throw invalidInput('mode must be "default" or "atomic"');
 }
 
+export const tooLarge = (maxBytes: number): DomainError =>
+  new DomainError(
+    DomainErrorCode.PayloadTooLarge,
+    `the file is larger than the upload limit of ${maxBytes} bytes (IMPORT_MAX_BYTES); nothing was imported`,
+  );
+
+const idle = (ms: number): DomainError =>
+  new DomainError(
+    DomainErrorCode.RequestTimeout,
+    `the upload sent nothing for ${ms / 1000} s (UPLOAD_IDLE_TIMEOUT_MS); nothing was imported`,
+  );
+
 @Injectable()
 export class CsvUploadInterceptor implements NestInterceptor {
   constructor(
     private readonly config: AppConfig,
+    private readonly queue: ImportQueue,
     private readonly imports: ImportService,
   ) {}
 
@@ -55,21 +72,50 @@ export class CsvUploadInterceptor implements NestInterceptor {
         `send the CSV as multipart/form-data in the field "${UPLOAD_FIELD}"`,
       );
     }
-    const maxBytes = this.config.importMaxBytes;
-    const upload = multer({
-      storage: new ImportStorageEngine(this.imports, dataset, mode, maxBytes),
-      limits: { fileSize: maxBytes, files: 1 },
-    }).single(UPLOAD_FIELD);
-    await new Promise<void>((resolve, reject) =>
-      upload(req, res, (error: unknown) =>
-        error ? reject(this.asDomainError(error, maxBytes)) : resolve(),
-      ),
-    );
+    // Refuse before the body is read: a full queue would only refuse it afterwards.
+    this.queue.assertRoom();
+    await this.receive(req, res, dataset, mode);
     if (!req.file) throw invalidInput(`no file in the field "${UPLOAD_FIELD}"`);
-    const { report, failure } = req.file.importResult;
-    if (failure) throw failure;
-    req[REPORT] = report;
+    const { path, size, originalname } = req.file;
+    req[UPLOAD] = { dataset, mode, fileName: originalname, path, size };
+    // The import removes it when done; this covers a request that ends before it gets there.
+    res.once('close', () => removeSpooled(path));
     return next.handle();
+  }
+
+  private async receive(
+    req: UploadRequest,
+    res: Response,
+    dataset: DatasetSpec,
+    mode: ImportMode,
+  ): Promise<void> {
+    const maxBytes = this.config.importMaxBytes;
+    const idleMs = this.config.uploadIdleTimeoutMs;
+    const spool = new UploadSpool();
+    const upload = multer({ storage: spool, limits: { fileSize: maxBytes, files: 1 } }).single(
+      UPLOAD_FIELD,
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // The socket's idle timer: reset by every byte that arrives.
+        req.setTimeout(idleMs, () => {
+          // Nobody will read the rest: close the connection once the 408 is sent.
+          res.once('finish', () => req.socket.destroy());
+          reject(idle(idleMs));
+        });
+        upload(req, res, (error: unknown) =>
+          error ? reject(this.asDomainError(error, maxBytes)) : resolve(),
+        );
+      });
+    } catch (error) {
+      if (spool.received && error instanceof DomainError) {
+        const { fileName, bytes } = spool.received;
+        await this.imports.recordFailedUpload({ dataset, mode, fileName }, bytes, error);
+      }
+      throw error;
+    } finally {
+      req.setTimeout(0);
+    }
   }
 
   private asDomainError(error: unknown, maxBytes: number): Error {
@@ -87,8 +133,8 @@ export class CsvUploadInterceptor implements NestInterceptor {
   }
 }
 
-/** The report the interceptor produced for this request. */
-export const UploadedImport = createParamDecorator(
+/** The upload the interceptor received for this request. */
+export const ReceivedCsvUpload = createParamDecorator(
   (_data: unknown, context: ExecutionContext) =>
-    context.switchToHttp().getRequest<UploadRequest>()[REPORT],
+    context.switchToHttp().getRequest<UploadRequest>()[UPLOAD],
 );

@@ -1,0 +1,65 @@
+/**
+ * Tells a database outage (server stopped, restarting, unreachable, or no free pool connection
+ * in time) from everything else. An outage is the service's temporary state, not the caller's
+ * fault nor a bug: it becomes a 503 with Retry-After, and the service recovers by itself when
+ * the database is back (the pool opens new connections on demand).
+ */
+import { DomainError, DomainErrorCode } from '../common/domain-error';
+
+/** What a client should wait before retrying; a restart of PostgreSQL takes a few seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+// 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now; 53300: too many
+// connections.
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection error and is not queryable|Cannot use a pool after calling end|Client was closed and is not queryable|terminating connection due to administrator command/;
+/** pg-pool's message when no connection was free within connectionTimeoutMillis. */
+const POOL_TIMEOUT = /timeout exceeded when trying to connect/;
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e && chain.length < 5;) {
+    chain.push(e);
+    const next =
+      (e as { driverError?: unknown; cause?: unknown }).driverError ??
+      (e as { cause?: unknown }).cause;
+    if (next === e) break;
+    e = next;
+  }
+  return chain;
+}
+
+export function isPoolExhausted(error: unknown): boolean {
+  return causes(error).some((e) => e instanceof Error && POOL_TIMEOUT.test(e.message));
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DomainError) return error.code === DomainErrorCode.Unavailable;
+  return causes(error).some((e) => {
+    if (!(e instanceof Error)) return false;
+    const raw = (e as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : '';
+    return (
+      CONNECTION_CODES.has(code) ||
+      UNAVAILABLE_SQLSTATE.test(code) ||
+      CONNECTION_MESSAGES.test(e.message) ||
+      POOL_TIMEOUT.test(e.message)
+    );
+  });
+}
+
+export const unavailable = (message: string, details: Record<string, unknown> = {}): DomainError =>
+  new DomainError(DomainErrorCode.Unavailable, message, {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    ...details,
+  });
+
+/** The outage as the caller should see it; anything else is returned unchanged. */
+export function asUnavailable(error: unknown): unknown {
+  if (error instanceof DomainError || !isDatabaseUnavailable(error)) return error;
+  return isPoolExhausted(error)
+    ? unavailable('every database connection is busy; retry shortly')
+    : unavailable('the database is unavailable; retry shortly');
+}

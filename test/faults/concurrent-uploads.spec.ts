@@ -1,0 +1,139 @@
+/**
+ * Concurrent uploads against a small pool: every upload completes or is refused at once with a
+ * 503 and Retry-After, and reads and readiness keep answering while imports run and queue.
+ * (Before the import queue, uploads waiting for the import lock each held a pool connection
+ * and the lock holder could never get one: the whole service froze.)
+ */
+import { DataSource, QueryRunner } from 'typeorm';
+import request from 'supertest';
+import type { DatasetName } from '../../src/catalog/dataset.types';
+import {
+  EXHAUSTION_MEMORY_MS,
+  RoleScopedTransactions,
+} from '../../src/database/role-scoped-transactions';
+import { ImportQueue } from '../../src/imports/import-queue';
+import { ImportHarness } from '../support/import-harness';
+import { bearer } from '../support/role-tokens';
+import { sampleFile } from '../support/sample-files';
+
+const POOL = 4;
+/** A hang detector, not a performance bound: without the fix these calls never return. */
+const NO_HANG_MS = 20_000;
+
+describe('concurrent uploads and a small pool', () => {
+  let h: ImportHarness;
+  let files: Record<DatasetName, string>;
+  const http = () => request(h.app.getHttpServer());
+  const upload = (dataset: DatasetName) =>
+    http()
+      .post(`/imports/${dataset}`)
+      .set(...bearer('writer'))
+      .attach('file', files[dataset])
+      .timeout(NO_HANG_MS * 3);
+
+  beforeAll(async () => {
+    h = await ImportHarness.start({
+      DB_POOL_SIZE: String(POOL),
+      IMPORT_CONCURRENCY: '2',
+      IMPORT_QUEUE_MAX: '5',
+      DB_ACQUIRE_TIMEOUT_MS: '500',
+      IMPORT_CRON: '0 0 3 1 1 *',
+    });
+    const sizes = { clients: 6000, magasins: 10, produits: 50, cameras: 3000, capteurs_iot: 3000 };
+    files = {} as Record<DatasetName, string>;
+    for (const d of ['clients', 'magasins', 'produits', 'cameras', 'capteurs_iot'] as const)
+      files[d] = await sampleFile(d, sizes);
+  });
+  afterAll(() => h.stop());
+
+  it('completes or refuses with 503 + Retry-After each of 3 × DB_POOL_SIZE uploads, while reads and readiness answer', async () => {
+    const datasets: DatasetName[] = ['clients', 'cameras', 'capteurs_iot', 'magasins', 'produits'];
+    const uploads = Array.from({ length: 3 * POOL }, (_, i) =>
+      upload(datasets[i % datasets.length]),
+    );
+    const queue = h.app.get(ImportQueue);
+    const pending = Promise.all(uploads.map((u) => u.then((r) => r)));
+
+    // While imports run and others wait their turn, the API keeps serving.
+    const busyAnswers: number[] = [];
+    for (let tries = 0; tries < 200 && busyAnswers.length < 3; tries++) {
+      if (queue.running > 0) {
+        const [ready, read] = await Promise.all([
+          http().get('/health/ready').timeout(NO_HANG_MS),
+          http()
+            .get('/datasets/magasins/records?limit=5')
+            .set(...bearer('analyst'))
+            .timeout(NO_HANG_MS),
+        ]);
+        busyAnswers.push(ready.status, read.status);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const responses = await pending;
+
+    expect(busyAnswers.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(busyAnswers)).toEqual(new Set([200]));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 503)).toBe(true);
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(2 + 5);
+    for (const refused of responses.filter((r) => r.status === 503)) {
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.body.message).toMatch(/import\(s\) are already waiting in this instance/);
+    }
+    // Nothing is left running or queued, and every accepted upload's rows are there.
+    expect(queue.running + queue.waiting).toBe(0);
+    const [{ running }] = await h.query<{ running: number }>(
+      `SELECT count(*)::int AS running FROM import_runs WHERE status = 'running'`,
+    );
+    expect(running).toBe(0);
+    expect(await h.rows('clients')).toHaveLength(6000);
+  });
+
+  it('answers 503 with Retry-After when no pool connection frees up in time, and recovers', async () => {
+    const dataSource = h.app.get(DataSource);
+    const held: QueryRunner[] = [];
+    try {
+      for (let i = 0; i < POOL; i++) {
+        const runner = dataSource.createQueryRunner();
+        await runner.connect();
+        held.push(runner);
+      }
+      const read = http()
+        .get('/datasets/magasins/records?limit=5')
+        .set(...bearer('analyst'))
+        .timeout(NO_HANG_MS)
+        .then((r) => r);
+      const refused = await read;
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.body).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'every database connection is busy; retry shortly',
+      });
+      const ready = await http().get('/health/ready').timeout(NO_HANG_MS);
+      expect(ready.status).toBe(503);
+      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL });
+      expect(ready.body.details.checks.pool.message).toMatch(
+        /^saturated: \d+ request\(s\) found no free connection within DB_ACQUIRE_TIMEOUT_MS/,
+      );
+    } finally {
+      for (const runner of held) await runner.release();
+    }
+    await http()
+      .get('/datasets/magasins/records?limit=5')
+      .set(...bearer('analyst'))
+      .expect(200);
+    // Readiness reports the saturation a while longer, then recovers too.
+    expect(
+      h.app.get(RoleScopedTransactions).recentPoolExhaustions(Date.now() + EXHAUSTION_MEMORY_MS),
+    ).toBe(0);
+  });
+
+  it('exposes the queue and the wait for the lock as metrics', async () => {
+    const res = await http().get('/metrics').expect(200);
+    expect(res.text).toMatch(/^smartretail_import_queue_length 0$/m);
+    expect(res.text).toMatch(/^smartretail_imports_running 0$/m);
+    expect(res.text).toMatch(/^smartretail_import_wait_seconds_count\{dataset="clients"\} [1-9]/m);
+  });
+});
