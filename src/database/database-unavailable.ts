@@ -18,8 +18,17 @@ const CONNECTION_MESSAGES =
 /** pg-pool's message when no connection was free within connectionTimeoutMillis. */
 const POOL_TIMEOUT = /timeout exceeded when trying to connect/;
 
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = [];
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+}
+
+/**
+ * The error and what it wraps (TypeORM's driverError, a cause). Duck-typed, not instanceof
+ * Error: socket errors come from Node's core and need not share this module's Error.
+ */
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
   for (let e = error; e && chain.length < 5;) {
     chain.push(e);
     const next =
@@ -31,21 +40,22 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 export function isPoolExhausted(error: unknown): boolean {
-  return causes(error).some((e) => e instanceof Error && POOL_TIMEOUT.test(e.message));
+  return causes(error).some((e) => POOL_TIMEOUT.test(text(e.message)));
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DomainError) return error.code === DomainErrorCode.Unavailable;
   return causes(error).some((e) => {
-    if (!(e instanceof Error)) return false;
-    const raw = (e as { code?: unknown }).code;
-    const code = typeof raw === 'string' ? raw : '';
+    const code = text(e.code);
+    const message = text(e.message);
     return (
       CONNECTION_CODES.has(code) ||
       UNAVAILABLE_SQLSTATE.test(code) ||
-      CONNECTION_MESSAGES.test(e.message) ||
-      POOL_TIMEOUT.test(e.message)
+      CONNECTION_MESSAGES.test(message) ||
+      POOL_TIMEOUT.test(message)
     );
   });
 }

@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { ImportQueue } from '../imports/import-queue';
 import { TimeoutError, withTimeout } from './with-timeout';
@@ -151,7 +152,11 @@ export class ReadinessIndicators {
         `${key} check failed: ${error instanceof Error ? error.message : String(error)}`,
       );
       return indicator.down({
-        message: timedOut ? `timed out after ${CHECK_TIMEOUT_MS} ms` : errorMessage,
+        message: timedOut
+          ? `timed out after ${CHECK_TIMEOUT_MS} ms`
+          : isDatabaseUnavailable(error)
+            ? 'the database is unavailable'
+            : errorMessage,
       });
     }
   }

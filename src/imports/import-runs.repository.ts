@@ -155,8 +155,8 @@ export class ImportRunsRepository {
           outcome.counts.updated,
           outcome.counts.unchanged,
           outcome.counts.rejected,
-          JSON.stringify(outcome.warnings),
-          outcome.error ?? null,
+          JSON.stringify(outcome.warnings.map(storable)),
+          outcome.error === undefined ? null : storable(outcome.error),
           outcome.failureKind ?? null,
         ],
       );
@@ -179,7 +179,7 @@ export class ImportRunsRepository {
           run.fileName,
           run.sizeBytes,
           run.checksum,
-          error,
+          storable(error),
           failureKind,
         ],
       ),
@@ -279,6 +279,12 @@ export class ImportRunsRepository {
     }
   }
 }
+
+/**
+ * PostgreSQL text cannot hold NUL, and a message may quote a header read from a binary or
+ * UTF-16 file: shown as U+FFFD, so recording the run's outcome can never fail on its text.
+ */
+const storable = (text: string): string => text.replace(/\0/g, '\uFFFD');
 
 function withoutNullValue(r: RejectedRow): RejectedRow {
   const { value, ...rest } = r;

@@ -53,7 +53,7 @@ describe('two replicas sharing one database', () => {
     db = await TestDatabase.create();
     importDir = mkdtempSync(join(tmpdir(), 'smartretail-import-'));
     for (const file of sampleFiles) copyFileSync(join(SAMPLE_DIR, file), join(importDir, file));
-    // A third party (an operator's CLI import, say) holds the import lock while both replicas
+    // A third party (a third replica's scan, say) holds the scan lock while both replicas
     // start, so both start-up scans meet a taken lock, deterministically.
     lockHolder = await db.connect('owner');
     await lockHolder.query('SELECT pg_advisory_lock($1)', [IMPORT_LOCK_KEY]);
@@ -73,8 +73,8 @@ describe('two replicas sharing one database', () => {
     await db.drop();
   });
 
-  it('does nothing while another holder has the import lock, on either replica', async () => {
-    const lockTaken = /Another import holds the import lock; this tick does nothing/;
+  it('does nothing while another holder has the scan lock, on either replica', async () => {
+    const lockTaken = /Another scan holds the scan lock; this tick does nothing/;
     await eventually(
       () => started.every((r) => lockTaken.test(r.process.output)) || undefined,
       () => `a replica ignored the lock:\n${outputs()}`,

@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   unavailable: the database went away or stayed busy; interrupted: the process died or was
  *   stopped mid-file; timeout: the upload's body stopped arriving.
  */
-export class RecordImportFailureKinds1795564830000 implements MigrationInterface {
-  name = 'RecordImportFailureKinds1795564830000';
+export class RecordImportFailureKinds1795564840000 implements MigrationInterface {
+  name = 'RecordImportFailureKinds1795564840000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
