@@ -4,7 +4,7 @@
  * sending for UPLOAD_IDLE_TIMEOUT_MS it gets a 408 and its run is recorded as failed.
  */
 import { request as httpRequest, IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import request from 'supertest';
 import { fixture, ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
@@ -57,7 +57,7 @@ describe('a slow upload', () => {
       UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS),
       IMPORT_CRON: '0 0 3 1 1 *',
     });
-    port = (h.app.getHttpServer().address() as AddressInfo).port;
+    port = ((h.app.getHttpServer() as Server).address() as AddressInfo).port;
   });
   afterAll(() => h.stop());
 
