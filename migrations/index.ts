@@ -11,6 +11,7 @@ import { CreateImportHistory1795564805000 } from './1795564805000-CreateImportHi
 import { CreateAuditLog1795564810000 } from './1795564810000-CreateAuditLog';
 import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadinessProbe';
 import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
+import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyCheckValues';
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
 
 export const MIGRATIONS = [
@@ -23,5 +24,6 @@ export const MIGRATIONS = [
   CreateAuditLog1795564810000,
   CreateReadinessProbe1795564820000,
   CreateKpiViews1795564821000,
+  CreateKeyCheckValues1795564830000,
   RecordImportFailureKinds1795564840000,
 ];

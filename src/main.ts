@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigurationError } from './config/app-config';
 import { redactUrl } from './database/connection-url';
+import { verifyDatabaseKeys } from './database/database-key-check';
 import { migrateDatabase } from './database/database-migrator';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     logger.log(
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );
+    await verifyDatabaseKeys(config, logger);
     const app = await createHttpApplication(config);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => void stop(signal, app));

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
+import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { EmbeddedDatabase } from '../database/embedded-database';
 import { prepareRuntime } from '../database/runtime-environment';
@@ -37,6 +38,7 @@ export async function startBenchDatabase(name: string, port: number): Promise<Be
       { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
       config.dbSsl,
     );
+    await verifyDatabaseKeys(config);
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '../config/app-config';
+import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
       { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
       config.dbSsl,
     );
+    await verifyDatabaseKeys(config, logger);
     return await importAll(config, files, values.atomic ? 'atomic' : 'default');
   } finally {
     await embedded?.stop();

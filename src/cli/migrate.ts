@@ -1,9 +1,11 @@
 /**
  * `npm run migration:run`: applies pending migrations to the configured database (DATABASE_URL,
- * or the embedded one under DATA_DIR, started for the occasion), then exits.
+ * or the embedded one under DATA_DIR, started for the occasion), checks the configured keys
+ * against it (enrolling them on a first run, as the service does), then exits.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
         ? `Applied: ${applied.join(', ')}`
         : 'Nothing to apply: the schema is up to date',
     );
+    await verifyDatabaseKeys(config, logger);
   } finally {
     await embedded?.stop();
   }

@@ -81,9 +81,12 @@ export function byIdSql(source: RecordSource, id: number): SqlStatement {
  * the indexed `<column>_hash` of the base table (btree index scan), and only the matching rows
  * are decrypted by the view. Reading the base table needs SELECT on it, which only `admin` has;
  * `analyst` is refused earlier (a lookup would re-identify pseudonymised rows) and by the grants.
+ * `blind_index_for_lookup` first checks the transaction's keys against the database's key check
+ * values, so a wrong BLIND_INDEX_KEY fails loudly instead of finding nothing; the scalar subquery
+ * makes that check run once per query whatever plan is chosen.
  */
 function blindIndexMatch(spec: DatasetSpec, column: string, param: string): string {
   const pk = ident(spec.primaryKey);
   return `${pk} IN (SELECT ${pk} FROM ${ident(spec.table)}
-                     WHERE ${ident(`${column}_hash`)} = smartretail.blind_index(${param}))`;
+                     WHERE ${ident(`${column}_hash`)} = (SELECT smartretail.blind_index_for_lookup(${param})))`;
 }

@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
+import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { ImportQueue } from '../imports/import-queue';
@@ -66,12 +67,18 @@ export class ReadinessIndicators {
   }
 
   /**
-   * The configured key encrypts and decrypts in PostgreSQL, and decrypts the stored data: a
-   * wrong key (say, a rotated secret without re-encryption) fails here, not on the first read.
+   * Both configured keys match the database's key check values, and the key encrypts and
+   * decrypts in PostgreSQL and decrypts the stored data: a wrong key (say, a rotated secret
+   * without re-encryption) is named here, not discovered on the first read.
    */
   encryption(): Promise<HealthIndicatorResult> {
-    return this.probe('encryption', 'the encryption key failed its round-trip', async () => {
-      const ok = await this.transactions.run({ role: 'analyst', readOnly: true }, async (c) => {
+    return this.probe('encryption', 'the encryption key failed its round-trip', () =>
+      this.transactions.run({ role: 'analyst', readOnly: true }, async (c) => {
+        const keys = await c.query<KeyStatusRow>(
+          'SELECT key_name, status FROM smartretail.session_key_status()',
+        );
+        const problems = keyStatusProblems(keys.rows);
+        if (problems.length) return { failure: problems.join('; ') };
         const roundTrip = await c.query<{ ok: boolean }>(
           `SELECT pgp_sym_decrypt(pgp_sym_encrypt($1, smartretail.encryption_key(), 'cipher-algo=aes256'),
                                   smartretail.encryption_key()) = $1 AS ok`,
@@ -79,10 +86,11 @@ export class ReadinessIndicators {
         );
         // Decrypts one stored value (if any) through the analyst's pseudonymised view.
         await c.query('SELECT sexe FROM v_clients_pseudonymised LIMIT 1');
-        return roundTrip.rows[0]?.ok === true;
-      });
-      return ok ? {} : { failure: 'the decrypted probe differs from the original' };
-    });
+        return roundTrip.rows[0]?.ok === true
+          ? {}
+          : { failure: 'the decrypted probe differs from the original' };
+      }),
+    );
   }
 
   /**

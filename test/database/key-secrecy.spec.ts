@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
+import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
 import { canonicalKey, inTransaction, testSecrets, TestDatabase } from '../support/test-database';
 
@@ -10,9 +11,12 @@ const itWhenServerLogIsReadable = serverLog ? it : it.skip;
 
 describe('the encryption keys never reach the database catalog or the server log', () => {
   let db: TestDatabase;
+  // A key someone typed by mistake must not leak either.
+  const wrongKey = randomBytes(32).toString('hex');
   const keys = () => [
     canonicalKey(testSecrets().encryptionKey),
     canonicalKey(testSecrets().blindIndexKey),
+    wrongKey,
   ];
 
   beforeAll(async () => {
@@ -23,9 +27,19 @@ describe('the encryption keys never reach the database catalog or the server log
   afterAll(() => db.drop());
 
   async function exerciseKeys(marker: string, firstId: number): Promise<void> {
+    // The start-up key check, enrolment included, sends the keys like any transaction.
+    await db.asOwner((owner) => owner.query('DELETE FROM smartretail.key_check_values'));
+    await verifyDatabaseKeys(db.config());
+    await expect(verifyDatabaseKeys(db.config({ ENCRYPTION_KEY: wrongKey }))).rejects.toThrow();
     const app: Client = await db.connect('app_user');
     try {
       await app.query(`SELECT '${marker}' AS marker`);
+      await expect(
+        inTransaction(app, { role: 'writer' }, async () => {
+          await app.query(`SELECT set_config('smartretail.encryption_key', $1, true)`, [wrongKey]);
+          await app.query(CLIENT_INSERT, clientParams(aClient({ client_id: firstId + 3 })));
+        }),
+      ).rejects.toThrow(/does not match this database's key/);
       await inTransaction(app, { role: 'writer' }, () =>
         app.query(CLIENT_INSERT, clientParams(aClient({ client_id: firstId }))),
       );
@@ -51,7 +65,7 @@ describe('the encryption keys never reach the database catalog or the server log
     }
   }
 
-  it('keeps them out of role settings, function bodies, view definitions and settings', async () => {
+  it('keeps them out of role settings, function bodies, view definitions, settings and key check values', async () => {
     await exerciseKeys(`catalog-${randomBytes(4).toString('hex')}`, 1);
     const catalogText = await db.asOwner(async (owner) => {
       const { rows } = await owner.query(`
@@ -61,6 +75,7 @@ describe('the encryption keys never reach the database catalog or the server log
           UNION ALL SELECT definition FROM pg_views
           UNION ALL SELECT coalesce(setting, '') FROM pg_settings
           UNION ALL SELECT coalesce(query, '') FROM pg_stat_activity
+          UNION ALL SELECT encode(check_value, 'hex') FROM smartretail.key_check_values
         ) t`);
       return rows[0].text as string;
     });

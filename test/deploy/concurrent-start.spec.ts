@@ -1,6 +1,7 @@
 /**
  * Replicas may start together on a new database (a rollout, `docker compose up --scale app=2`):
- * the migrator's advisory lock lets exactly one apply the migrations while the other waits.
+ * the migrator's advisory lock lets exactly one apply the migrations while the other waits,
+ * and exactly one enrols the keys' check values.
  */
 import { Client } from 'pg';
 import { TestDatabase } from '../support/test-database';
@@ -27,6 +28,11 @@ describe('two replicas starting at once on an empty database', () => {
       const outputs = started.map((r) => r.process.output);
       expect(outputs.filter((o) => o.includes('Applied migrations'))).toHaveLength(1);
       expect(outputs.filter((o) => o.includes('Schema is up to date'))).toHaveLength(1);
+      // Enrolment is insert-if-absent then compare: one enrols the keys, the other matches them.
+      expect(outputs.filter((o) => o.includes('Encryption keys enrolled'))).toHaveLength(1);
+      expect(outputs.filter((o) => o.includes('Encryption keys match this database'))).toHaveLength(
+        1,
+      );
 
       const client = new Client({ connectionString: url });
       await client.connect();

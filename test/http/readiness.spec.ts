@@ -5,7 +5,7 @@ import { MIGRATIONS } from '../../migrations';
 import { Environment } from '../../src/config/app-config';
 import { createHttpApplication } from '../../src/http-application';
 import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
-import { inTransaction, TestDatabase, testSecrets } from '../support/test-database';
+import { canonicalKey, inTransaction, TestDatabase, testSecrets } from '../support/test-database';
 
 describe('health', () => {
   let db: TestDatabase;
@@ -65,17 +65,31 @@ describe('health', () => {
     expect(res.body.details.checks.database.status).toBe('up');
   });
 
-  it('answers 503 naming the encryption check when the key does not decrypt the stored data, without echoing a key', async () => {
+  it('answers 503 naming a key check value mismatch when ENCRYPTION_KEY is not the database key, without echoing a key', async () => {
     const wrongKey = randomBytes(32).toString('hex');
     const app = await start({ ENCRYPTION_KEY: wrongKey });
     const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
     expect(res.body.message).toBe('Not ready: encryption');
     expect(res.body.details.checks.encryption).toEqual({
       status: 'down',
-      message: 'the encryption key failed its round-trip',
+      message:
+        'ENCRYPTION_KEY does not match the key this database was encrypted with (key check value mismatch)',
     });
     expect(res.text).not.toContain(wrongKey);
     expect(res.text).not.toContain(testSecrets().encryptionKey);
+  });
+
+  it('answers 503 naming a key check value mismatch when BLIND_INDEX_KEY is not the database key, without echoing a key', async () => {
+    const wrongKey = randomBytes(32).toString('hex');
+    const app = await start({ BLIND_INDEX_KEY: wrongKey });
+    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    expect(res.body.details.checks.encryption).toEqual({
+      status: 'down',
+      message:
+        "BLIND_INDEX_KEY does not match the key this database's e-mail index was built with (key check value mismatch)",
+    });
+    expect(res.text).not.toContain(wrongKey);
+    expect(res.text).not.toContain(canonicalKey(testSecrets().blindIndexKey));
   });
 
   it('answers 503 naming the migrations when one is pending', async () => {

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
+const { loadConfig } = require('../../dist/src/config/app-config.js');
+const { verifyDatabaseKeys } = require('../../dist/src/database/database-key-check.js');
 const { migrateDatabase } = require('../../dist/src/database/database-migrator.js');
 const { EmbeddedDatabase } = require('../../dist/src/database/embedded-database.js');
 const { Client } = require('pg');
@@ -71,4 +73,19 @@ export default async function globalSetup() {
     app_user: secrets.TEST_APP_DB_PASSWORD,
     grafana: secrets.TEST_GRAFANA_DB_PASSWORD,
   });
+  // As the service does right after migrating: enrol the test keys' check values, so every
+  // clone starts as a database this service has already run against.
+  await verifyDatabaseKeys(
+    loadConfig(
+      {
+        DATABASE_URL: templateUrl.toString(),
+        ENCRYPTION_KEY: secrets.TEST_ENCRYPTION_KEY,
+        BLIND_INDEX_KEY: secrets.TEST_BLIND_INDEX_KEY,
+        JWT_SECRET: secrets.TEST_JWT_SECRET,
+        APP_DB_PASSWORD: secrets.TEST_APP_DB_PASSWORD,
+        GRAFANA_DB_PASSWORD: secrets.TEST_GRAFANA_DB_PASSWORD,
+      },
+      { embedded: false },
+    ),
+  );
 }

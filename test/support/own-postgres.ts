@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Client } from 'pg';
 import { AppConfig, Environment, loadConfig } from '../../src/config/app-config';
+import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { freePort } from './service-process';
 import { testSecrets } from './test-database';
@@ -46,6 +47,7 @@ export class OwnPostgres {
     await pg.answer();
     const s = testSecrets();
     await migrateDatabase(url, { app_user: s.appDbPassword, grafana: s.grafanaDbPassword });
+    await verifyDatabaseKeys(pg.config());
     return pg;
   }
 

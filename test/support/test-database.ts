@@ -8,6 +8,7 @@ import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGr
 import { AppConfig, Environment, loadConfig } from '../../src/config/app-config';
 import { decodeSecret } from '../../src/config/secret-key.validator';
 import { urlForRole } from '../../src/database/connection-url';
+import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { migrateDatabase } from '../../src/database/database-migrator';
 
 const required = (name: string): string => {
@@ -46,13 +47,17 @@ export class TestDatabase {
     return db;
   }
 
-  /** A clone brought up to date the way the service does it at start-up; returns its config. */
+  /**
+   * A clone brought up to date the way the service does it at start-up (migrations, then the
+   * key check, which refuses keys other than the ones the template enrolled); returns its config.
+   */
   async migrate(overrides: Environment = {}): Promise<AppConfig> {
     const config = this.config(overrides);
     await migrateDatabase(config.databaseUrl, {
       app_user: config.appDbPassword,
       grafana: config.grafanaDbPassword,
     });
+    await verifyDatabaseKeys(config);
     return config;
   }
 
