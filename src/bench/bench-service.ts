@@ -1,6 +1,7 @@
 /**
  * Runs the compiled service (`dist/src/main.js`, what `npm start` runs) as a child process on
- * the bench database, for parts that measure it over HTTP (upload memory, read API).
+ * the bench database, for parts that measure it over HTTP (upload memory, read API) and for the
+ * load test.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,8 @@ export interface BenchService {
   pid: number;
   /** Peak resident memory (VmHWM) of the service so far, in MiB. */
   peakRssMb(): Promise<number>;
+  /** Resident memory (VmRSS) of the service now, in MiB. */
+  rssMb(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +27,13 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+
+/** A memory figure of a process from /proc/<pid>/status (Linux), in MiB. */
+async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
 
 async function waitUntilLive(baseUrl: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -76,10 +86,8 @@ export async function startBenchService(
   return {
     baseUrl,
     pid: child.pid!,
-    async peakRssMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
-    },
+    peakRssMb: () => statusMb(child.pid!, 'VmHWM').then(Math.round),
+    rssMb: () => statusMb(child.pid!, 'VmRSS'),
     stop,
   };
 }
