@@ -17,6 +17,8 @@ export interface BenchService {
   peakRssMb(): Promise<number>;
   /** Resident memory (VmRSS) of the service now, in MiB. */
   rssMb(): Promise<number>;
+  /** CPU time the service has used so far, all its threads, user and system, in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,14 @@ async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> 
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** utime + stime from /proc/<pid>/stat, in clock ticks of 1/100 s (USER_HZ on Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function waitUntilLive(baseUrl: string, child: ChildProcess): Promise<void> {
@@ -88,6 +98,7 @@ export async function startBenchService(
     pid: child.pid!,
     peakRssMb: () => statusMb(child.pid!, 'VmHWM').then(Math.round),
     rssMb: () => statusMb(child.pid!, 'VmRSS'),
+    cpuSeconds: () => cpuSeconds(child.pid!),
     stop,
   };
 }

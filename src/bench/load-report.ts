@@ -76,6 +76,8 @@ export function formatLoadReport(report: LoadReport): string {
     `service RSS: peak ${rss.peakMb} MiB (VmHWM since start, start-up import included), ` +
       `${rss.loadPeakMb} MiB at most during the load (${rss.samples} samples); ` +
       `growth over the last ${rss.growthWindowSeconds} s: ${rss.growthPercent}%`,
+    `CPU during the load: service ${report.cpu.serviceCores} cores, load generator ` +
+      `${report.cpu.loadGeneratorCores} cores (PostgreSQL and anything else running use the rest)`,
     '',
   );
   const checks = targetChecks(report);

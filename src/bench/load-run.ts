@@ -49,6 +49,11 @@ export interface LoadReport {
   kinds: KindSummary[];
   total: { requests: number; requestsPerSecond: number; errors: number };
   rss: RssFigures;
+  /**
+   * Cores used on average during the load by the service's process and by this one (autocannon
+   * and the uploads): on a shared machine, what tells whether the generator starved the service.
+   */
+  cpu: { serviceCores: number; loadGeneratorCores: number };
 }
 
 export const DEFAULT_ROLES: Record<LoadKind, DatabaseRole> = {
@@ -91,6 +96,8 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
         LOAD_KINDS.map((k) => `${k} ${connections[k]}`).join(', '),
     );
     const sampler = sampleRss(service);
+    const serviceCpu = await service.cpuSeconds();
+    const ownCpu = process.cpuUsage();
     const { tallies, seconds } = await runTraffic(context.data, {
       baseUrl: service.baseUrl,
       durationSeconds: options.durationSeconds,
@@ -101,6 +108,8 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
       tokens,
     });
     const samples = sampler.stop();
+    const ownCpuUsed = process.cpuUsage(ownCpu);
+    const cores = (used: number) => Math.round((used / seconds) * 100) / 100;
     const kinds = tallies.map((t) => t.summary(seconds));
     const requests = kinds.reduce((sum, k) => sum + k.requests, 0);
     return {
@@ -114,6 +123,10 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
         errors: kinds.reduce((sum, k) => sum + k.errors, 0),
       },
       rss: rssFigures(await service.peakRssMb(), samples, options.durationSeconds),
+      cpu: {
+        serviceCores: cores((await service.cpuSeconds()) - serviceCpu),
+        loadGeneratorCores: cores((ownCpuUsed.user + ownCpuUsed.system) / 1e6),
+      },
     };
   } finally {
     await service.stop();

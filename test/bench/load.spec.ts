@@ -83,6 +83,8 @@ describe('the load test (npm run load)', () => {
     expect(report.rss.loadPeakMb).toBeGreaterThan(0);
     expect(report.rss.samples).toBeGreaterThan(1);
     expect(Number.isFinite(report.rss.growthPercent)).toBe(true);
+    expect(report.cpu.serviceCores).toBeGreaterThan(0);
+    expect(report.cpu.loadGeneratorCores).toBeGreaterThan(0);
     expect(output).toMatch(/errors = 0\s+0\s+met/);
     // Role tokens travel in headers only, never to the output.
     expect(output).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
