@@ -43,17 +43,13 @@ export function planConnections(total: number): Record<LoadKind, number> {
   if (total < kinds.length + 1) {
     throw new Error(`at least ${kinds.length + 1} connections are needed (one per kind)`);
   }
-  const reads = total - 1;
+  // One each first, then the rest by weight; what rounding leaves goes to the kinds in order.
+  const extra = total - 1 - kinds.length;
   const weight = kinds.reduce((sum, k) => sum + READ_WEIGHTS[k], 0);
   const plan = { uploads: 1 } as Record<LoadKind, number>;
-  for (const k of kinds) plan[k] = Math.max(1, Math.floor((reads * READ_WEIGHTS[k]) / weight));
-  // Hand what rounding left over to the kinds in order, taking back from the largest if over.
-  let left = reads - kinds.reduce((sum, k) => sum + plan[k], 0);
-  for (let i = 0; left !== 0; i = (i + 1) % kinds.length) {
-    const k = left > 0 ? kinds[i] : kinds.reduce((a, b) => (plan[a] >= plan[b] ? a : b));
-    plan[k] += Math.sign(left);
-    left -= Math.sign(left);
-  }
+  for (const k of kinds) plan[k] = 1 + Math.floor((extra * READ_WEIGHTS[k]) / weight);
+  const left = total - kinds.reduce((sum, k) => sum + plan[k], 1);
+  for (let i = 0; i < left; i++) plan[kinds[i]]++;
   return plan;
 }
 
@@ -87,6 +83,9 @@ export async function runTraffic(
   );
   try {
     await Promise.all(runs);
+  } catch (error) {
+    instances.forEach((i) => i.stop());
+    throw error;
   } finally {
     clearTimeout(watchdog);
   }
