@@ -1,4 +1,4 @@
-/** Generates the benchmark's CSV files with the repository's sample-data generator. */
+/** Generates the benchmarks' CSV files with the repository's sample-data generator. */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,17 +23,31 @@ const BENCH_DATASETS: DatasetName[] = [
   'details_transactions',
 ];
 
-export async function generateBenchData(
+export interface SampleFiles {
+  /** One path per dataset (`<dir>/<dataset>.csv`), written or not. */
+  files: Record<DatasetName, string>;
+  /** Rows written per dataset (0 for datasets left out). */
+  rows: Record<DatasetName, number>;
+}
+
+/** Writes `<dir>/<dataset>.csv` for each of `datasets`, deterministic for a seed. */
+export async function writeSampleFiles(
   dir: string,
-): Promise<{ files: Record<DatasetName, string>; rows: Record<DatasetName, number> }> {
+  sizes: SampleSizes,
+  datasets: readonly DatasetName[] = DATASET_NAMES,
+  seed = 42,
+): Promise<SampleFiles> {
   await mkdir(dir, { recursive: true });
   const files = {} as Record<DatasetName, string>;
   const rows = {} as Record<DatasetName, number>;
   for (const name of DATASET_NAMES) {
     files[name] = join(dir, `${name}.csv`);
     rows[name] = 0;
-    if (!BENCH_DATASETS.includes(name)) continue;
-    rows[name] = await writeSampleFile(createWriteStream(files[name]), name, BENCH_SIZES, 42);
+    if (!datasets.includes(name)) continue;
+    rows[name] = await writeSampleFile(createWriteStream(files[name]), name, sizes, seed);
   }
   return { files, rows };
 }
+
+export const generateBenchData = (dir: string): Promise<SampleFiles> =>
+  writeSampleFiles(dir, BENCH_SIZES, BENCH_DATASETS);

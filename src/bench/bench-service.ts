@@ -1,6 +1,7 @@
 /**
  * Runs the compiled service (`dist/src/main.js`, what `npm start` runs) as a child process on
- * the bench database, for parts that measure it over HTTP (upload memory, read API).
+ * the bench database, for parts that measure it over HTTP (upload memory, read API) and for the
+ * load test.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,10 @@ export interface BenchService {
   pid: number;
   /** Peak resident memory (VmHWM) of the service so far, in MiB. */
   peakRssMb(): Promise<number>;
+  /** Resident memory (VmRSS) of the service now, in MiB. */
+  rssMb(): Promise<number>;
+  /** CPU time the service has used so far, all its threads, user and system, in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +29,21 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+
+/** A memory figure of a process from /proc/<pid>/status (Linux), in MiB. */
+async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** utime + stime from /proc/<pid>/stat, in clock ticks of 1/100 s (USER_HZ on Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function waitUntilLive(baseUrl: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -76,10 +96,9 @@ export async function startBenchService(
   return {
     baseUrl,
     pid: child.pid!,
-    async peakRssMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
-    },
+    peakRssMb: () => statusMb(child.pid!, 'VmHWM').then(Math.round),
+    rssMb: () => statusMb(child.pid!, 'VmRSS'),
+    cpuSeconds: () => cpuSeconds(child.pid!),
     stop,
   };
 }

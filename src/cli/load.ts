@@ -1,0 +1,104 @@
+/**
+ * `npm run load -- [--duration 60] [--connections 50] [--scale 100] [--upload-every 5]
+ *                  [--timeout 10] [--data-dir bench-data/load-csv] [--as <kind>=<role>]...`
+ *
+ * Sustained mixed load on the real service over loopback: generates the load data, starts its
+ * own embedded PostgreSQL under bench-data/load-db (or uses DATABASE_URL), starts the compiled
+ * service on 127.0.0.1, which imports the data at start-up, and once that import has finished runs
+ * the traffic (src/bench/load-traffic.ts). Prints the figures beside their targets and a line
+ * `LOAD {...}`; exits 1 if any request failed, 2 on bad arguments.
+ */
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
+import { prepareLoadData } from '../bench/load-data';
+import { formatLoadReport, loadExitCode } from '../bench/load-report';
+import { LoadOptions, runLoad } from '../bench/load-run';
+import { isLoadKind, LOAD_KINDS, LoadKind } from '../bench/load-tally';
+import { DatabaseRole, isDatabaseRole } from '../database/role-scoped-transactions';
+
+const LOAD_DB_PORT = 54396;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  duration: { type: 'string', default: '60' },
+  connections: { type: 'string', default: '50' },
+  scale: { type: 'string', default: '100' },
+  'upload-every': { type: 'string', default: '5' },
+  timeout: { type: 'string', default: '10' },
+  'startup-timeout': { type: 'string', default: '900' },
+  'data-dir': { type: 'string', default: resolve(BENCH_WORK_DIR, 'load-csv') },
+  as: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
+
+interface LoadArguments extends LoadOptions {
+  scale: number;
+  dataDir: string;
+}
+
+function parseArguments(argv: string[]): LoadArguments {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  const roles: Partial<Record<LoadKind, DatabaseRole>> = {};
+  for (const given of values.as) {
+    const [kind, role] = given.split('=');
+    if (!isLoadKind(kind) || !isDatabaseRole(role)) {
+      throw new UsageError(`--as takes <kind>=<role>, kinds: ${LOAD_KINDS.join(', ')}`);
+    }
+    roles[kind] = role;
+  }
+  return {
+    durationSeconds: bounded('duration', values.duration, 1, 600),
+    connections: bounded('connections', values.connections, 5, 500),
+    scale: bounded('scale', values.scale, 1, 1000),
+    uploadEverySeconds: bounded('upload-every', values['upload-every'], 1, 60),
+    timeoutSeconds: bounded('timeout', values.timeout, 1, 60),
+    startupImportTimeoutSeconds: bounded('startup-timeout', values['startup-timeout'], 10, 3600),
+    dataDir: resolve(values['data-dir']),
+    roles,
+  };
+}
+
+function bounded(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+async function main(): Promise<number> {
+  const args = parseArguments(process.argv.slice(2));
+  const started = Date.now();
+  const log = (message: string) =>
+    console.log(`[load +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
+  log(`generating the load data (scale ${args.scale}) in ${args.dataDir}`);
+  const data = await prepareLoadData(args.dataDir, args.scale);
+  const { config, embedded } = await startBenchDatabase('load-db', LOAD_DB_PORT);
+  try {
+    const report = await runLoad({ config, data, log }, args);
+    console.log(formatLoadReport(report));
+    return loadExitCode(report);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`load: ${error.message}`);
+      process.exit(2);
+    }
+    console.error('load failed:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
