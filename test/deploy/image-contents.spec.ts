@@ -36,12 +36,30 @@ function packagesRequiredBy(file: string): string[] {
     .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]));
 }
 
+const dockerIgnored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+
+/** Whether .dockerignore keeps a source file (path relative to the repository) out of the build. */
+function outOfContext(source: string): boolean {
+  return dockerIgnored.some((pattern) => {
+    const re = new RegExp(
+      `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`,
+    );
+    return re.test(source);
+  });
+}
+
 describe('the runtime image', () => {
   it('the compiled service (dist/src, dist/migrations) needs only production dependencies', () => {
     const files = [
       ...jsFiles(join(REPO_ROOT, 'dist/src')),
       ...jsFiles(join(REPO_ROOT, 'dist/migrations')),
-    ].filter((f) => !f.endsWith('.spec.js'));
+    ]
+      .filter((f) => !f.endsWith('.spec.js'))
+      // Compiled from sources the image's build never sees (benchmark and load tooling).
+      .filter((f) => !outOfContext(relative(join(REPO_ROOT, 'dist'), f).replace(/\.js$/, '.ts')));
     expect(files.length).toBeGreaterThan(10);
     const production = new Set(Object.keys(packageJson.dependencies));
     const missing = files.flatMap((file) =>
@@ -52,6 +70,19 @@ describe('the runtime image', () => {
     expect(missing).toEqual([]);
   });
 
+  it('leaves the benchmark and load tooling out of the build context, and the product needs none of it', () => {
+    expect(outOfContext('src/bench/load-traffic.ts')).toBe(true);
+    expect(outOfContext('src/cli/load.ts')).toBe(true);
+    expect(outOfContext('src/cli/import.ts')).toBe(false);
+    const product = jsFiles(join(REPO_ROOT, 'dist/src')).filter(
+      (f) => !outOfContext(relative(join(REPO_ROOT, 'dist'), f).replace(/\.js$/, '.ts')),
+    );
+    const reachingIntoTooling = product.filter((f) =>
+      /require\(["'][./]*(bench\/|cli\/(bench|load))/.test(readFileSync(f, 'utf8')),
+    );
+    expect(reachingIntoTooling.map((f) => relative(REPO_ROOT, f))).toEqual([]);
+  });
+
   it('declares no optional dependency itself: --omit=optional drops only the embedded PostgreSQL binaries', () => {
     const optional = Object.keys(packageJson.optionalDependencies ?? {});
     expect(optional).toEqual([]);
@@ -60,10 +91,7 @@ describe('the runtime image', () => {
 
 describe('the build stage', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8');
-  const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
+  const ignored = dockerIgnored;
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
     m[1].trim().split(/\s+/),
   );
