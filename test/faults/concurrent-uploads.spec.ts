@@ -96,7 +96,7 @@ describe('concurrent uploads and a small pool', () => {
     const imported = new Set(
       responses.filter((r) => r.status === 201).map((r) => r.body.dataset as DatasetName),
     );
-    for (const dataset of imported) expect(await h.rows(dataset)).toHaveLength(SIZES[dataset]);
+    for (const dataset of imported) expect(await h.rows(dataset)).toHaveLength(SIZES[dataset]!);
     importedDataset = [...imported][0];
   });
 
