@@ -65,11 +65,10 @@ export class ImportQueue {
   }
 
   /** Resolves when this import may run; the caller must release the turn when done. */
-  enter(dataset: DatasetName): Promise<ImportTurn> {
+  async enter(dataset: DatasetName): Promise<ImportTurn> {
     const now = Date.now();
     const deadline = now + this.config.importWaitTimeoutMs;
-    if (this.canStart(dataset, this.waiters.length))
-      return Promise.resolve(this.start(dataset, now, deadline));
+    if (this.canStart(dataset, this.waiters.length)) return this.start(dataset, now, deadline);
     this.assertRoom();
     return new Promise<ImportTurn>((resolve, reject) => {
       const waiter: Waiter = {
@@ -85,7 +84,7 @@ export class ImportQueue {
               { retryAfterSeconds: 30 },
             ),
           );
-        }, deadline - now),
+        }, deadline - now).unref(),
       };
       this.waiters.push(waiter);
     });
