@@ -153,3 +153,36 @@ describe('concurrent uploads and a small pool', () => {
     );
   });
 });
+
+describe('an import that runs far longer than IMPORT_MAX_DURATION_MS', () => {
+  let h: ImportHarness;
+  beforeAll(async () => {
+    h = await ImportHarness.start({ IMPORT_MAX_DURATION_MS: '1000', IMPORT_CRON: '0 0 3 1 1 *' });
+  });
+  afterAll(() => h.stop());
+
+  it('is reported by readiness as stuck, with its age, and readiness recovers when it ends', async () => {
+    // The queue's own bookkeeping of a running import, held as an import that never ends would.
+    const turn = await h.app.get(ImportQueue).enter('clients');
+    try {
+      await request(h.app.getHttpServer()).get('/health/ready').expect(200);
+      let res: request.Response;
+      const deadline = Date.now() + NO_HANG_MS;
+      do {
+        await new Promise((r) => setTimeout(r, 200));
+        res = await request(h.app.getHttpServer()).get('/health/ready');
+      } while (res.status === 200 && Date.now() < deadline);
+      expect(res.status).toBe(503);
+      expect(res.body.details.failing).toEqual(['imports']);
+      expect(res.body.details.checks.imports).toMatchObject({ status: 'down', running: 1 });
+      expect(res.body.details.checks.imports.message).toMatch(
+        /^an import has been running for \d+ s, longer than IMPORT_MAX_DURATION_MS \(1 s\): stuck\?$/,
+      );
+      const metrics = await request(h.app.getHttpServer()).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/^smartretail_import_oldest_running_seconds [1-9]/m);
+    } finally {
+      turn.release();
+    }
+    await request(h.app.getHttpServer()).get('/health/ready').expect(200);
+  });
+});
