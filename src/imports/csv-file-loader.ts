@@ -131,6 +131,10 @@ export class CsvFileLoader {
       decimalComma: format.delimiter === ';',
     });
     const copy = this.client.query(copyFrom(copyStagingSql));
+    // Once the server has failed the COPY (a terminated session, a full disk), pg-copy-streams
+    // has no connection left: destroying the stream then would throw an unhandled error.
+    let failedByServer: Error | undefined;
+    copy.once('error', (error) => (failedByServer = error));
     const done = once(copy, 'finish');
     done.catch(() => undefined);
     const staged: StagedFile = { rowsRead: 0, parseRejected: 0, keysAscending: true, warnings };
@@ -145,13 +149,14 @@ export class CsvFileLoader {
         else lastKey = row.key;
         chunk += row.text;
         if (chunk.length >= COPY_CHUNK) {
+          if (failedByServer) throw failedByServer;
           if (!copy.write(chunk)) await once(copy, 'drain');
           chunk = '';
           onProgress?.({ rows: staged.rowsRead });
         }
       }
     } catch (error) {
-      copy.destroy(error as Error);
+      if (!failedByServer) copy.destroy(error as Error);
       throw error;
     }
     copy.end(chunk);
