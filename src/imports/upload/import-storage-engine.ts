@@ -48,7 +48,15 @@ export class ImportStorageEngine implements StorageEngine {
         },
       })
       .then(
-        (importResult) => callback(null, { importResult }),
+        (importResult) => {
+          // Failed before the end of the file (a bad header, interrupted by shutdown): multer
+          // answers only once the body is consumed, which its error path takes care of.
+          if (importResult.failure && !stream.readableEnded) {
+            stream.resume();
+            return callback(importResult.failure);
+          }
+          callback(null, { importResult });
+        },
         (error: unknown) => {
           stream.resume();
           callback(error);
