@@ -7,7 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { DomainError, invalidInput } from '../common/domain-error';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
 import type { ImportCounts, ImportMode, ImportReport, ImportSource } from './import-report';
@@ -35,6 +35,13 @@ export interface ImportResult {
   /** Why the run failed, when the input (not the service) is to blame: maps to a 4xx. */
   failure?: DomainError;
 }
+
+/** A file may take minutes (no statement timeout); shutdown rolls it back as `interrupted`. */
+const FILE_TRANSACTION: TransactionScope = {
+  role: 'writer',
+  statementTimeoutMs: 0,
+  interruptible: true,
+};
 
 const ZERO: ImportCounts = { rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
 
@@ -85,7 +92,7 @@ export class ImportService {
     let failure: DomainError | undefined;
     try {
       // One transaction per file: the data and the run's outcome commit together or not at all.
-      await this.tx.run({ role: 'writer', statementTimeoutMs: 0 }, async (client) => {
+      await this.tx.run(FILE_TRANSACTION, async (client) => {
         const outcome = await new CsvFileLoader(client, dataset, id).load(content, mode, (p) => {
           measured.rows = p.rows;
         });
