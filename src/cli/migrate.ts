@@ -1,15 +1,24 @@
 /**
  * `npm run migration:run`: applies pending migrations to the configured database (DATABASE_URL,
- * or the embedded one under DATA_DIR, started for the occasion), then exits.
+ * or the embedded one under DATA_DIR: the one `npm start` runs if it is running, else one started
+ * for the occasion and stopped afterwards), then exits.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 
 async function main(): Promise<void> {
   const logger = new Logger('Migrate');
-  const { config, embedded } = await prepareRuntime(process.env, logger);
+  const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
+  onShutdownSignal(
+    async (signal) => {
+      await embedded?.stop();
+      process.exit(exitCodeFor(signal));
+    },
+    (message) => logger.warn(message),
+  );
   try {
     const applied = await migrateDatabase(
       config.databaseUrl,
