@@ -15,7 +15,7 @@ const STACK_LINE = /^\s+at /m;
 
 describe('the embedded PostgreSQL across process faults', () => {
   let bigFile: string;
-  const workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
+  let workDir: string;
   const dirs: EmbeddedDataDir[] = [];
   const services: ServiceProcess[] = [];
 
@@ -36,6 +36,7 @@ describe('the embedded PostgreSQL across process faults', () => {
       .attach('file', file);
 
   beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
     bigFile = await writeLargeClientsFile(workDir, ROWS);
   });
 
@@ -150,11 +151,12 @@ describe('the embedded PostgreSQL across process faults', () => {
 });
 
 describe('the import CLI and migration:run beside npm start (embedded)', () => {
-  const dir = EmbeddedDataDir.create();
+  let dir: EmbeddedDataDir;
   let service: ServiceProcess;
   let env: Record<string, string>;
 
   beforeAll(async () => {
+    dir = EmbeddedDataDir.create();
     env = await dir.serviceEnvironment();
     service = ServiceProcess.start(env);
     await service.waitFor('SmartRetail listening');
@@ -202,8 +204,13 @@ describe('the import CLI and migration:run beside npm start (embedded)', () => {
 });
 
 describe('SIGTERM while an upload is being imported', () => {
-  const dir = EmbeddedDataDir.create();
-  const workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
+  let dir: EmbeddedDataDir;
+  let workDir: string;
+
+  beforeAll(() => {
+    dir = EmbeddedDataDir.create();
+    workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
+  });
 
   afterAll(async () => {
     await dir.clean();
@@ -251,8 +258,13 @@ describe('SIGTERM while an upload is being imported', () => {
 });
 
 describe('SIGTERM while the import CLI runs alone (it started the embedded PostgreSQL)', () => {
-  const dir = EmbeddedDataDir.create();
-  const workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
+  let dir: EmbeddedDataDir;
+  let workDir: string;
+
+  beforeAll(() => {
+    dir = EmbeddedDataDir.create();
+    workDir = mkdtempSync(join(tmpdir(), 'smartretail-fault-files-'));
+  });
 
   afterAll(async () => {
     await dir.clean();

@@ -9,11 +9,12 @@ import { freePort, ServiceProcess } from '../support/service-process';
 const STACK_LINE = /^\s+at /m;
 
 describe('npm start in a checkout under a private (0700) directory, like root cloning into its home', () => {
-  // mkdtemp creates the directory with mode 0700, like root's home.
-  const home = mkdtempSync(join(tmpdir(), 'smartretail-home-'));
+  let home: string;
   let checkout: CheckoutCopy;
 
   beforeAll(() => {
+    // mkdtemp creates the directory with mode 0700, like root's home.
+    home = mkdtempSync(join(tmpdir(), 'smartretail-home-'));
     expect(statSync(home).mode & 0o777).toBe(0o700);
     checkout = copyCheckout(home);
   });
