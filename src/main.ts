@@ -1,29 +1,43 @@
 /**
- * `npm start`: resolve the database (embedded or DATABASE_URL), migrate it, serve HTTP, and on
- * SIGINT/SIGTERM close HTTP and the pool before stopping an embedded PostgreSQL.
+ * `npm start`: resolve the database (embedded or DATABASE_URL), migrate it, serve HTTP.
+ *
+ * On SIGINT, SIGTERM or SIGHUP: imports in progress are rolled back and recorded as interrupted
+ * rather than waited for (TransactionInterrupter, run by app.close()), HTTP and the pool close,
+ * then an embedded PostgreSQL stops with a fast shutdown, leaving no server and no
+ * postmaster.pid behind. Each step is bounded, so the process always exits.
  */
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigurationError } from './config/app-config';
+import { onShutdownSignal } from './common/shutdown-signals';
 import { redactUrl } from './database/connection-url';
 import { verifyDatabaseKeys } from './database/database-key-check';
 import { migrateDatabase } from './database/database-migrator';
+import { EmbeddedDatabaseError } from './database/embedded-database';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
+
+/** Past this, the database is stopped anyway (a stalled upload must not keep it running). */
+const APP_CLOSE_TIMEOUT_MS = 15_000;
+
+let shuttingDown = false;
 
 async function main(): Promise<void> {
   const logger = new Logger('Bootstrap');
   const { config, embedded } = await prepareRuntime(process.env, logger);
-  let stopping = false;
-  const stop = async (signal: string, app?: { close(): Promise<void> }): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal} received, shutting down`);
-    await app?.close();
-    await embedded?.stop();
-    logger.log('Stopped');
-    process.exit(0);
-  };
+  let app: INestApplication | undefined;
+  // Installed before migrating: a signal during start-up must stop the embedded server too.
+  onShutdownSignal(
+    async (signal) => {
+      shuttingDown = true;
+      logger.log(`${signal} received, shutting down`);
+      if (app) await closeWithin(app, APP_CLOSE_TIMEOUT_MS, logger);
+      await embedded?.stop();
+      logger.log('Stopped');
+      process.exit(0);
+    },
+    (message) => logger.warn(message),
+  );
   try {
     logger.log(`Database: ${redactUrl(config.databaseUrl)}${embedded ? ' (embedded)' : ''}`);
     const applied = await migrateDatabase(
@@ -35,23 +49,49 @@ async function main(): Promise<void> {
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );
     await verifyDatabaseKeys(config, logger);
-    const app = await createHttpApplication(config);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => void stop(signal, app));
-    }
+    app = await createHttpApplication(config);
     await app.listen(config.port, config.host);
     logger.log(
       `SmartRetail listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     );
   } catch (error) {
-    await embedded?.stop();
+    if (!shuttingDown) await embedded?.stop();
     throw error;
   }
 }
 
+async function closeWithin(
+  app: INestApplication,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(resolve, timeoutMs, true)),
+  );
+  // Whatever happens here, the database must still be stopped afterwards.
+  const closed = app.close().then(
+    () => false,
+    (error: unknown) => {
+      logger.error(
+        `Closing HTTP failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return false;
+    },
+  );
+  if (await Promise.race([closed, timedOut])) {
+    logger.warn(`HTTP did not close within ${timeoutMs / 1000}s; stopping the database anyway`);
+  }
+  clearTimeout(timer);
+}
+
 main().catch((error: unknown) => {
+  // A start-up step cut short by a signal fails; the shutdown handler exits on its own.
+  if (shuttingDown) return;
   if (error instanceof ConfigurationError) {
     console.error(error.message);
+  } else if (error instanceof EmbeddedDatabaseError) {
+    console.error(`SmartRetail cannot start: ${error.message}`);
   } else {
     console.error('SmartRetail failed to start:', error instanceof Error ? error.message : error);
   }

@@ -6,11 +6,12 @@
  * Exit code: 0 when every run succeeded, 1 otherwise.
  */
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { AppConfig } from '../config/app-config';
 import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
@@ -40,6 +41,9 @@ async function filesFrom(paths: string[], datasetName?: string): Promise<ImportF
   return files;
 }
 
+/** Set by a shutdown signal, whose handler then decides the exit code. */
+let stoppedBy: NodeJS.Signals | undefined;
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -51,7 +55,22 @@ async function main(): Promise<number> {
   }
   const files = await filesFrom(positionals, values.dataset);
   const logger = new Logger('Import');
-  const { config, embedded } = await prepareRuntime(process.env, logger);
+  // Beside `npm start`, use its embedded PostgreSQL; start (and later stop) one only if none runs.
+  const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
+  let engine: INestApplicationContext | undefined;
+  onShutdownSignal(
+    async (signal) => {
+      stoppedBy = signal;
+      logger.warn(
+        `${signal} received: the file in progress is rolled back, recorded as interrupted`,
+      );
+      // Closing interrupts the import; whatever happens, an embedded server we started stops.
+      await engine?.close().catch((error: Error) => logger.error(error.message));
+      await embedded?.stop();
+      process.exit(exitCodeFor(signal));
+    },
+    (message) => logger.warn(message),
+  );
   try {
     await migrateDatabase(
       config.databaseUrl,
@@ -59,7 +78,9 @@ async function main(): Promise<number> {
       config.dbSsl,
     );
     await verifyDatabaseKeys(config, logger);
-    return await importAll(config, files, values.atomic ? 'atomic' : 'default');
+    return await importAll(config, files, values.atomic ? 'atomic' : 'default', (opened) => {
+      engine = opened;
+    });
   } finally {
     await embedded?.stop();
   }
@@ -69,8 +90,10 @@ async function importAll(
   config: AppConfig,
   files: ImportFile[],
   mode: 'default' | 'atomic',
+  onOpen: (engine: INestApplicationContext) => void,
 ): Promise<number> {
   const app = await createImportEngineContext(config);
+  onOpen(app);
   const imports = app.get(ImportService);
   let failures = 0;
   try {
@@ -107,8 +130,11 @@ async function importAll(
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (!stoppedBy) process.exit(code);
+  },
   (error: unknown) => {
+    if (stoppedBy) return;
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   },

@@ -1,17 +1,26 @@
 /**
  * `npm run migration:run`: applies pending migrations to the configured database (DATABASE_URL,
- * or the embedded one under DATA_DIR, started for the occasion), checks the configured keys
- * against it (enrolling them on a first run, as the service does), then exits.
+ * or the embedded one under DATA_DIR: the one `npm start` runs if it is running, else one started
+ * for the occasion and stopped afterwards), checks the configured keys against it (enrolling
+ * them on a first run, as the service does), then exits.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 
 async function main(): Promise<void> {
   const logger = new Logger('Migrate');
-  const { config, embedded } = await prepareRuntime(process.env, logger);
+  const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
+  onShutdownSignal(
+    async (signal) => {
+      await embedded?.stop();
+      process.exit(exitCodeFor(signal));
+    },
+    (message) => logger.warn(message),
+  );
   try {
     const applied = await migrateDatabase(
       config.databaseUrl,

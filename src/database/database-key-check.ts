@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { RoleScopedTransactions } from './role-scoped-transactions';
+import { TransactionInterrupter } from './transaction-interrupter';
 import { sslOptions } from './ssl-options';
 
 export type KeyName = 'encryption' | 'blind_index';
@@ -100,12 +101,15 @@ export async function verifyDatabaseKeys(
     extra: { max: 1, application_name: 'smartretail-key-check' },
   }).initialize();
   try {
-    const { rows } = await new RoleScopedTransactions(dataSource, config).run(
-      { role: 'admin' },
-      (client) =>
-        client.query<KeyStatusRow>(
-          'SELECT key_name, status FROM smartretail.enrol_or_verify_session_keys()',
-        ),
+    const transactions = new RoleScopedTransactions(
+      dataSource,
+      config,
+      new TransactionInterrupter(dataSource),
+    );
+    const { rows } = await transactions.run({ role: 'admin' }, (client) =>
+      client.query<KeyStatusRow>(
+        'SELECT key_name, status FROM smartretail.enrol_or_verify_session_keys()',
+      ),
     );
     const problems = keyStatusProblems(rows);
     if (problems.length) throw new DatabaseKeyMismatchError(problems);

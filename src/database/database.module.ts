@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { RoleScopedTransactions } from './role-scoped-transactions';
 import { sslOptions } from './ssl-options';
+import { TransactionInterrupter } from './transaction-interrupter';
 
 /**
  * The service's runtime pool logs in as app_user, which holds no data privileges of its own:
@@ -34,7 +35,7 @@ import { sslOptions } from './ssl-options';
       }),
     }),
   ],
-  providers: [RoleScopedTransactions],
+  providers: [RoleScopedTransactions, TransactionInterrupter],
   exports: [RoleScopedTransactions],
 })
 export class DatabaseModule {}

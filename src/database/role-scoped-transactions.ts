@@ -9,6 +9,11 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { asUnavailable, isPoolExhausted } from './database-unavailable';
+import {
+  InterruptibleTransaction,
+  interrupted,
+  TransactionInterrupter,
+} from './transaction-interrupter';
 
 export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
 export type DatabaseRole = (typeof DATABASE_ROLES)[number];
@@ -21,6 +26,8 @@ export interface TransactionScope {
   claims?: Record<string, unknown>;
   /** Defaults to STATEMENT_TIMEOUT_MS; 0 disables it (bulk imports). */
   statementTimeoutMs?: number;
+  /** Rolled back at once on shutdown, failing with `interrupted` (see TransactionInterrupter). */
+  interruptible?: boolean;
 }
 
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
@@ -36,6 +43,7 @@ export class RoleScopedTransactions {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly interrupter: TransactionInterrupter,
   ) {}
 
   async run<T>(scope: TransactionScope, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -70,14 +78,17 @@ export class RoleScopedTransactions {
   ): Promise<T> {
     if (!isDatabaseRole(scope.role))
       throw new Error('refusing to switch to a role outside the allow-list');
+    if (scope.interruptible) this.interrupter.assertOpen();
+    let interruptible: InterruptibleTransaction | undefined;
     try {
       await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      await client.query(
+      const { rows } = await client.query<{ backend_pid: number }>(
         `SELECT set_config('role', $1, true),
                 set_config('smartretail.encryption_key', $2, true),
                 set_config('smartretail.blind_index_key', $3, true),
                 set_config('request.jwt.claims', $4, true),
-                set_config('statement_timeout', $5, true)`,
+                set_config('statement_timeout', $5, true),
+                pg_backend_pid() AS backend_pid`,
         [
           scope.role,
           this.config.encryptionKey,
@@ -86,12 +97,16 @@ export class RoleScopedTransactions {
           String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
         ],
       );
+      if (scope.interruptible) interruptible = this.interrupter.enter(rows[0].backend_pid);
       const result = await work(client);
+      interruptible?.beforeCommit();
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw asUnavailable(error);
+      throw interruptible?.interrupted ? interrupted() : asUnavailable(error);
+    } finally {
+      interruptible?.leave();
     }
   }
 }

@@ -5,7 +5,7 @@
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { AppConfig, Environment, loadConfig } from '../config/app-config';
-import { EmbeddedDatabase } from './embedded-database';
+import { ClusterSharing, EmbeddedDatabase } from './embedded-database';
 import { loadOrCreateSecrets, secretsFilePath } from './generated-secrets';
 
 export interface RuntimeEnvironment {
@@ -21,15 +21,49 @@ export interface ResolvedRuntime {
   embedded?: EmbeddedDatabase;
 }
 
+export interface RuntimeOptions {
+  /**
+   * 'join' for commands that may run beside `npm start` (the CLIs): they use its embedded
+   * PostgreSQL instead of failing on the locked data directory. Default 'exclusive'.
+   */
+  sharing?: ClusterSharing;
+}
+
 /**
  * Resolves the validated configuration (generating embedded-mode secrets on first use) without
  * starting anything: `npm run token` needs the JWT secret, not a database.
  */
 export function resolveRuntimeConfig(
   env: Environment,
-  logger: Pick<Logger, 'log'>,
+  logger: RuntimeLogger,
+  options: RuntimeOptions = {},
 ): ResolvedRuntime {
-  if (env.DATABASE_URL) return { config: loadConfig(env, { embedded: false }) };
+  const { config, embedded } = resolveRuntime(env, logger, options);
+  return { config, embedded };
+}
+
+export async function prepareRuntime(
+  env: Environment,
+  logger: RuntimeLogger,
+  options: RuntimeOptions = {},
+): Promise<RuntimeEnvironment> {
+  // Validate before starting PostgreSQL: a bad variable should not cost a database start.
+  const { config, embedded, secrets } = resolveRuntime(env, logger, options);
+  if (!embedded) return { config };
+  await embedded.start();
+  // A joined server listens where its owner started it, whatever EMBEDDED_PG_PORT says here.
+  if (embedded.url === config.databaseUrl) return { config, embedded };
+  return { config: embeddedConfig(env, secrets, embedded), embedded };
+}
+
+type RuntimeLogger = Pick<Logger, 'log'> & Partial<Pick<Logger, 'warn'>>;
+
+function resolveRuntime(
+  env: Environment,
+  logger: RuntimeLogger,
+  options: RuntimeOptions,
+): ResolvedRuntime & { secrets: Environment } {
+  if (env.DATABASE_URL) return { config: loadConfig(env, { embedded: false }), secrets: {} };
 
   const dataDir = resolve(env.DATA_DIR || '.data');
   const { secrets, created } = loadOrCreateSecrets(dataDir);
@@ -42,23 +76,22 @@ export function resolveRuntimeConfig(
     port,
     password: env.POSTGRES_PASSWORD || secrets.POSTGRES_PASSWORD,
     database: 'smartretail',
+    sharing: options.sharing,
+    logger: {
+      log: (message) => logger.log(message),
+      warn: (message) => (logger.warn ? logger.warn(message) : logger.log(message)),
+    },
   });
-  const merged: Environment = { ...secrets, DATABASE_URL: embedded.url, ...definedOnly(env) };
-  return { config: loadConfig(merged, { embedded: true }), embedded };
+  return { config: embeddedConfig(env, secrets, embedded), embedded, secrets };
 }
 
-export async function prepareRuntime(
+function embeddedConfig(
   env: Environment,
-  logger: Logger,
-): Promise<RuntimeEnvironment> {
-  // Validate before starting PostgreSQL: a bad variable should not cost a database start.
-  const { config, embedded } = resolveRuntimeConfig(env, logger);
-  if (!embedded) return { config };
-  logger.log(
-    `Starting embedded PostgreSQL in ${embedded.clusterDir} on ${new URL(config.databaseUrl).host}`,
-  );
-  await embedded.start();
-  return { config, embedded };
+  secrets: Environment,
+  embedded: EmbeddedDatabase,
+): AppConfig {
+  const merged: Environment = { ...secrets, DATABASE_URL: embedded.url, ...definedOnly(env) };
+  return loadConfig(merged, { embedded: true });
 }
 
 function definedOnly(env: Environment): Environment {

@@ -12,7 +12,8 @@ import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
+import { isInterrupted } from '../database/transaction-interrupter';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
 import { ImportQueue } from './import-queue';
@@ -49,6 +50,13 @@ export const ZERO_COUNTS: ImportCounts = {
   updated: 0,
   unchanged: 0,
   rejected: 0,
+};
+
+/** A file may take minutes (no statement timeout); shutdown rolls it back as `interrupted`. */
+const FILE_TRANSACTION: TransactionScope = {
+  role: 'writer',
+  statementTimeoutMs: 0,
+  interruptible: true,
 };
 
 /** PostgreSQL data exceptions (22) and integrity violations (23) are the input's fault. */
@@ -143,7 +151,7 @@ export class ImportService {
     let failure: DomainError | undefined;
     try {
       // One transaction per file: the data and the run's outcome commit together or not at all.
-      await this.tx.runOn(client, { role: 'writer', statementTimeoutMs: 0 }, async (c) => {
+      await this.tx.runOn(client, FILE_TRANSACTION, async (c) => {
         const loader = new CsvFileLoader(c, dataset, id);
         const outcome = await loader.load(this.measure(request, measured), mode, (p) => {
           measured.rows = p.rows;
@@ -178,14 +186,17 @@ export class ImportService {
       warnings: [],
       error:
         failure?.message ??
-        (kind === 'unavailable'
+        (kind === 'unavailable' || kind === 'interrupted'
           ? (error as Error).message
           : 'unexpected error (see the service log)'),
     };
     try {
       if (kind === 'unavailable') throw error;
-      await this.runs.finish(id, outcome, { client });
+      // Shutdown terminated the file's session: its outcome goes through another connection.
+      await this.runs.finish(id, outcome, kind === 'interrupted' ? {} : { client });
+      if (kind === 'interrupted') throw error;
     } catch (recordError) {
+      if (recordError === error && kind === 'interrupted') throw error;
       if (!isDatabaseUnavailable(recordError)) throw recordError;
       // The database is gone (or went while recording): record the outcome when it is back.
       this.recorder.recordLater(id, outcome);
@@ -290,6 +301,7 @@ export class ImportService {
 }
 
 function failureKind(error: unknown): FailureKind {
+  if (isInterrupted(error)) return 'interrupted';
   if (isDatabaseUnavailable(error)) return 'unavailable';
   if (error instanceof DomainError || isDataError(error)) return 'input';
   return 'internal';

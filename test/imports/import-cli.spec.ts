@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SAMPLE_SIZES } from '../../src/sample-data/sample-data-generator';
 import { writeSampleFile } from '../../src/sample-data/sample-file-writer';
+import { copyUnderWay } from '../support/copy-progress';
 import { fixture } from '../support/import-harness';
 import { TestDatabase } from '../support/test-database';
 
@@ -77,14 +78,17 @@ describe('npm run import (CLI)', () => {
     );
     const before = await count('SELECT count(*) AS n FROM clients');
     const victim = runCli(db, [big]);
-    const deadline = Date.now() + 30_000;
-    while (!(await count(`SELECT count(*) AS n FROM import_runs WHERE status = 'running'`))) {
-      if (Date.now() > deadline) throw new Error(`the import never started:\n${victim.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
+    const exited = once(victim.child, 'exit');
+    // Killed only once PostgreSQL reports the COPY under way: the kill lands mid-write.
+    const watcher = await db.connect();
+    try {
+      const stillRunning = () => victim.child.exitCode === null;
+      expect(await copyUnderWay(watcher, { stillRunning })).toBeGreaterThan(0);
+    } finally {
+      await watcher.end();
     }
-    await new Promise((r) => setTimeout(r, 800));
     victim.child.kill('SIGKILL');
-    await once(victim.child, 'exit');
+    await exited;
 
     expect(await count('SELECT count(*) AS n FROM clients')).toBe(before);
     expect(await count(`SELECT count(*) AS n FROM import_runs WHERE status = 'running'`)).toBe(1);

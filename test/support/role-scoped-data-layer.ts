@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { urlForRole } from '../../src/database/connection-url';
 import { RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
+import { TransactionInterrupter } from '../../src/database/transaction-interrupter';
 
 export async function roleScopedTransactions(
   config: AppConfig,
@@ -14,7 +15,11 @@ export async function roleScopedTransactions(
   });
   await dataSource.initialize();
   return {
-    transactions: new RoleScopedTransactions(dataSource, config),
+    transactions: new RoleScopedTransactions(
+      dataSource,
+      config,
+      new TransactionInterrupter(dataSource),
+    ),
     close: () => dataSource.destroy(),
   };
 }

@@ -1,10 +1,20 @@
 /**
- * Runs the compiled service (`node dist/src/main.js`, what `npm start` runs) as a child process,
- * for tests that need the real start-up and shutdown path.
+ * Runs the compiled service (`node dist/src/main.js`, what `npm start` runs) or a compiled CLI as
+ * a child process, for tests that need the real start-up and shutdown path and real signals.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+
+export const SERVICE_SCRIPT = join(__dirname, '../../dist/src/main.js');
+export const IMPORT_CLI = join(__dirname, '../../dist/src/cli/import.js');
+export const MIGRATE_CLI = join(__dirname, '../../dist/src/cli/migrate.js');
+
+export interface ScriptOptions {
+  script?: string;
+  args?: string[];
+  cwd?: string;
+}
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -32,10 +42,22 @@ export class ServiceProcess {
     );
   }
 
-  static start(env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, [join(__dirname, '../../dist/src/main.js')], {
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /**
+   * Runs the compiled service, or with `script` another compiled entry point (a CLI, or a copy
+   * of the service in another checkout), with only PATH, NODE_ENV and `env` in its environment.
+   */
+  static start(
+    env: Record<string, string>,
+    { script = SERVICE_SCRIPT, args = [] as string[], cwd }: ScriptOptions = {},
+  ): ServiceProcess {
+    const child = spawn(process.execPath, [script, ...args], {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
     });
     return new ServiceProcess(child);
   }
@@ -54,12 +76,24 @@ export class ServiceProcess {
     }
   }
 
+  /** Sends `signal` and resolves with the exit code (bounded: see exitWithin). */
   async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill(signal);
-    return this.exited;
+    return this.exitWithin();
   }
 
   wait(): Promise<number | null> {
     return this.exited;
+  }
+
+  /** The exit code; SIGKILLs the process and throws if it has not exited within `timeoutMs`. */
+  async exitWithin(timeoutMs = 60_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'late')));
+    const code = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (code !== 'late') return code;
+    this.child.kill('SIGKILL');
+    throw new Error(`still running after ${timeoutMs} ms:\n${this.output}`);
   }
 }
