@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { datasetForFile } from './dataset-file-matcher';
+import { isInterrupted } from '../database/transaction-interrupter';
 import { ImportLock } from './import-lock';
 import { ImportRunEvents } from './import-run-events';
 import type { ImportReport } from './import-report';
@@ -66,10 +67,13 @@ export class ImportDirectoryService {
       const reports: ImportReport[] = [];
       for (const file of await importFilesIn(dir, this.logger)) {
         const report = await this.importOne(file).catch((error: unknown) => {
+          // Shutting down: the rest of the scan waits for the next start.
+          if (isInterrupted(error)) throw error;
           this.logger.error(`${file.name}: not imported this time: ${(error as Error).message}`);
           return undefined;
         });
         if (report) reports.push(report);
+        if (report?.failureKind === 'interrupted') break;
       }
       return reports;
     });

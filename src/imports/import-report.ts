@@ -12,6 +12,16 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 export type ImportMode = 'default' | 'atomic';
 
+/** Why a run failed: see the migration RecordImportFailureKinds for what each means. */
+export const FAILURE_KINDS = [
+  'input',
+  'internal',
+  'unavailable',
+  'interrupted',
+  'timeout',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
 /** Every data row read is counted exactly once: rowsRead = inserted + updated + unchanged + rejected. */
 export interface ImportCounts {
   rowsRead: number;
@@ -48,4 +58,6 @@ export interface ImportReport {
   rejections: RejectedRow[];
   /** Why a failed run failed (never personal data, never a secret). */
   error?: string;
+  /** Failed runs only: whose fault, and whether the same content is tried again by the scan. */
+  failureKind?: FailureKind;
 }

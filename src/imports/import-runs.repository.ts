@@ -7,6 +7,7 @@ import type { PoolClient } from 'pg';
 import { DatasetName } from '../catalog/dataset.types';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import type {
+  FailureKind,
   ImportCounts,
   ImportMode,
   ImportReport,
@@ -22,16 +23,6 @@ export type NewRun = Pick<
   ImportReport,
   'id' | 'dataset' | 'source' | 'mode' | 'fileName' | 'sizeBytes' | 'checksum'
 >;
-
-export const FAILURE_KINDS = [
-  'input',
-  'internal',
-  'unavailable',
-  'interrupted',
-  'timeout',
-] as const;
-/** Why a run failed: see the migration RecordImportFailureKinds for what each means. */
-export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What the scan needs to know of a file's content before: imported, skip recorded, failed for good. */
 export interface PriorOutcome {
@@ -70,6 +61,7 @@ interface RunRow {
   rejected: string;
   warnings: string[];
   error: string | null;
+  failure_kind: FailureKind | null;
 }
 
 const toReport = (r: RunRow, rejections: RejectedRow[]): ImportReport => ({
@@ -94,6 +86,7 @@ const toReport = (r: RunRow, rejections: RejectedRow[]): ImportReport => ({
   warnings: r.warnings,
   rejections,
   ...(r.error ? { error: r.error } : {}),
+  ...(r.failure_kind ? { failureKind: r.failure_kind } : {}),
 });
 
 const WRITE = { role: 'writer' as const, statementTimeoutMs: 0 };

@@ -17,9 +17,15 @@ import { isInterrupted } from '../database/transaction-interrupter';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
 import { ImportQueue } from './import-queue';
-import type { ImportCounts, ImportMode, ImportReport, ImportSource } from './import-report';
+import type {
+  FailureKind,
+  ImportCounts,
+  ImportMode,
+  ImportReport,
+  ImportSource,
+} from './import-report';
 import { ImportRunEvents } from './import-run-events';
-import { FailureKind, ImportRunsRepository, RunOutcome } from './import-runs.repository';
+import { ImportRunsRepository, RunOutcome } from './import-runs.repository';
 import { RunOutcomeRecorder } from './run-outcome-recorder';
 
 export interface ImportProgress {
@@ -190,19 +196,20 @@ export class ImportService {
           ? (error as Error).message
           : 'unexpected error (see the service log)'),
     };
+    // Shutdown terminated the file's session: its outcome goes through another connection.
+    const recordOn = kind === 'interrupted' ? undefined : client;
     try {
       if (kind === 'unavailable') throw error;
-      // Shutdown terminated the file's session: its outcome goes through another connection.
-      await this.runs.finish(id, outcome, kind === 'interrupted' ? {} : { client });
-      if (kind === 'interrupted') throw error;
+      await this.runs.finish(id, outcome, { client: recordOn });
     } catch (recordError) {
-      if (recordError === error && kind === 'interrupted') throw error;
       if (!isDatabaseUnavailable(recordError)) throw recordError;
       // The database is gone (or went while recording): record the outcome when it is back.
       this.recorder.recordLater(id, outcome);
       throw recordError;
     }
-    const report = await this.publish(id, client);
+    const report = await this.publish(id, recordOn);
+    // An interrupted run reports like a refused one (the caller answers 503 with its report).
+    if (kind === 'interrupted') return { report, failure: error as DomainError };
     if (!failure) throw error;
     return { report, failure };
   }

@@ -44,12 +44,15 @@ describe('concurrent uploads and a small pool', () => {
       DB_POOL_SIZE: String(POOL),
       IMPORT_CONCURRENCY: '2',
       IMPORT_QUEUE_MAX: '5',
-      DB_ACQUIRE_TIMEOUT_MS: '500',
+      DB_ACQUIRE_TIMEOUT_MS: '3000',
       IMPORT_CRON: '0 0 3 1 1 *',
     });
     files = {} as Record<DatasetName, string>;
     for (const d of ['clients', 'magasins', 'produits', 'cameras', 'capteurs_iot'] as const)
       files[d] = await sampleFile(d, SIZES);
+    // Parents first, so the children uploaded in any order find their stores and products.
+    for (const parent of ['magasins', 'produits'] as const)
+      await h.importFile(files[parent], parent);
   });
   afterAll(() => h.stop());
 

@@ -50,6 +50,8 @@ export class EmbeddedDataDir {
       PORT: String(await freePort()),
       EMBEDDED_PG_PORT: String(await freePort()),
       IMPORT_ON_START: 'false',
+      // No scheduled scan of the repository's data/ in the middle of a test's counts.
+      IMPORT_CRON: '0 0 3 1 1 *',
     };
   }
 

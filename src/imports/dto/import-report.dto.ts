@@ -1,7 +1,7 @@
 /** OpenAPI shapes of the import report (src/imports/import-report.ts is the source of truth). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATASET_NAMES } from '../../catalog/dataset.types';
-import { IMPORT_SOURCES, IMPORT_STATUSES } from '../import-report';
+import { FAILURE_KINDS, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-report';
 
 export class ImportCountsDto {
   @ApiProperty({ description: 'Data rows read: inserted + updated + unchanged + rejected' })
@@ -39,6 +39,12 @@ export class ImportReportDto {
   @ApiProperty({ type: [RejectedRowDto], description: 'The first 100 rejections' })
   rejections!: RejectedRowDto[];
   @ApiPropertyOptional() error?: string;
+  @ApiPropertyOptional({
+    enum: FAILURE_KINDS,
+    description:
+      'Failed runs: input (the file), internal (a bug, see the log), unavailable (database outage), interrupted (stop or crash), timeout (upload body idle)',
+  })
+  failureKind?: string;
 }
 
 export class ImportRunPageDto {
