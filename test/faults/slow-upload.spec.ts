@@ -12,13 +12,13 @@ import { bearer } from '../support/role-tokens';
 const BOUNDARY = 'smartretail-trickle';
 const IDLE_MS = 1_000;
 
-/** Starts a multipart upload of clients and keeps the body open; `send` adds bytes to it. */
-function trickle(port: number) {
+/** Opens a chunked multipart upload and keeps its body open; `send` adds bytes to it. */
+function openUpload(port: number, dataset: string, preamble: string) {
   const req = httpRequest({
     host: '127.0.0.1',
     port,
     method: 'POST',
-    path: '/imports/clients',
+    path: `/imports/${dataset}`,
     headers: {
       [bearer('writer')[0]]: bearer('writer')[1],
       'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
@@ -41,12 +41,18 @@ function trickle(port: number) {
       });
     },
   );
-  req.write(
+  req.write(preamble);
+  return { send: (text: string) => req.write(text), response, abort: () => req.destroy() };
+}
+
+/** A clients file part whose rows are still to come. */
+const trickle = (port: number) =>
+  openUpload(
+    port,
+    'clients',
     `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.csv"\r\n` +
       `Content-Type: text/csv\r\n\r\nclient_id,nom,prenom,email,date_naissance,sexe,ville\r\n`,
   );
-  return { send: (text: string) => req.write(text), response, abort: () => req.destroy() };
-}
 
 describe('a slow upload', () => {
   let h: ImportHarness;
@@ -115,27 +121,9 @@ describe('a slow upload', () => {
   });
 
   it('gets a 408 when the body stops before the file part even starts', async () => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/imports/magasins',
-      headers: {
-        [bearer('writer')[0]]: bearer('writer')[1],
-        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
-        'transfer-encoding': 'chunked',
-      },
-    });
-    const status = new Promise<number>((resolve, reject) => {
-      req.on('error', reject);
-      req.on('response', (res: IncomingMessage) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-    });
-    req.write(`--${BOUNDARY}\r\n`);
-    expect(await status).toBe(408);
-    req.destroy();
+    const stalled = openUpload(port, 'magasins', `--${BOUNDARY}\r\n`);
+    expect((await stalled.response).status).toBe(408);
+    stalled.abort();
     await request(h.app.getHttpServer()).get('/health/ready').expect(200);
   });
 });

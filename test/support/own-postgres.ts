@@ -16,7 +16,7 @@ import { AppConfig, Environment, loadConfig } from '../../src/config/app-config'
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { freePort } from './service-process';
-import { testSecrets } from './test-database';
+import { serviceEnvironment, testSecrets } from './test-database';
 
 const SERVER = join(__dirname, 'own-postgres-server.mjs');
 
@@ -74,23 +74,9 @@ export class OwnPostgres {
   }
 
   config(overrides: Environment = {}): AppConfig {
-    const s = testSecrets();
-    return loadConfig(
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: this.url,
-        ENCRYPTION_KEY: s.encryptionKey,
-        BLIND_INDEX_KEY: s.blindIndexKey,
-        JWT_SECRET: s.jwtSecret,
-        APP_DB_PASSWORD: s.appDbPassword,
-        GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
-        LOG_LEVEL: 'warn',
-        IMPORT_ON_START: 'false',
-        IMPORT_CRON: '0 0 3 1 1 *',
-        ...overrides,
-      },
-      { embedded: false },
-    );
+    return loadConfig(serviceEnvironment(this.url, { IMPORT_CRON: '0 0 3 1 1 *', ...overrides }), {
+      embedded: false,
+    });
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

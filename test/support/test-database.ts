@@ -25,6 +25,23 @@ export const testSecrets = () => ({
   grafanaDbPassword: required('TEST_GRAFANA_DB_PASSWORD'),
 });
 
+/** A service's environment in production, with the test secrets, pointed at `databaseUrl`. */
+export function serviceEnvironment(databaseUrl: string, overrides: Environment = {}): Environment {
+  const s = testSecrets();
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEY: s.encryptionKey,
+    BLIND_INDEX_KEY: s.blindIndexKey,
+    JWT_SECRET: s.jwtSecret,
+    APP_DB_PASSWORD: s.appDbPassword,
+    GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
+    LOG_LEVEL: 'warn',
+    IMPORT_ON_START: 'false',
+    ...overrides,
+  };
+}
+
 export class TestDatabase {
   private constructor(
     readonly name: string,
@@ -63,19 +80,7 @@ export class TestDatabase {
 
   /** The environment a service instance would get in production, pointed at this database. */
   environment(overrides: Environment = {}): Environment {
-    const s = testSecrets();
-    return {
-      NODE_ENV: 'test',
-      DATABASE_URL: this.ownerUrl,
-      ENCRYPTION_KEY: s.encryptionKey,
-      BLIND_INDEX_KEY: s.blindIndexKey,
-      JWT_SECRET: s.jwtSecret,
-      APP_DB_PASSWORD: s.appDbPassword,
-      GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
-      LOG_LEVEL: 'warn',
-      IMPORT_ON_START: 'false',
-      ...overrides,
-    };
+    return serviceEnvironment(this.ownerUrl, overrides);
   }
 
   config(overrides: Environment = {}): AppConfig {
