@@ -14,6 +14,7 @@ import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyCheckValues';
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
 import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole';
+import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   CreateKeyCheckValues1795564830000,
   RecordImportFailureKinds1795564840000,
   LimitGrafanaRole1795564860000,
+  OneMeaningPerKpi1795564861000,
 ];
