@@ -13,6 +13,8 @@ import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadine
 import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyCheckValues';
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
+import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole';
+import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -26,4 +28,6 @@ export const MIGRATIONS = [
   CreateKpiViews1795564821000,
   CreateKeyCheckValues1795564830000,
   RecordImportFailureKinds1795564840000,
+  LimitGrafanaRole1795564860000,
+  OneMeaningPerKpi1795564861000,
 ];

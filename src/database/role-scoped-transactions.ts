@@ -39,6 +39,8 @@ export const EXHAUSTION_MEMORY_MS = 10_000;
 @Injectable()
 export class RoleScopedTransactions {
   private exhaustedAt: number[] = [];
+  /** Every exhaustion since start, for the smartretail_db_pool_acquire_timeouts_total counter. */
+  private exhaustionsTotal = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,7 +59,10 @@ export class RoleScopedTransactions {
       const client = (await runner.connect()) as PoolClient;
       return await work(client);
     } catch (error) {
-      if (isPoolExhausted(error)) this.exhaustedAt.push(Date.now());
+      if (isPoolExhausted(error)) {
+        this.exhaustedAt.push(Date.now());
+        this.exhaustionsTotal++;
+      }
       throw asUnavailable(error);
     } finally {
       await runner.release();
@@ -68,6 +73,11 @@ export class RoleScopedTransactions {
   recentPoolExhaustions(now = Date.now()): number {
     this.exhaustedAt = this.exhaustedAt.filter((t) => now - t < EXHAUSTION_MEMORY_MS);
     return this.exhaustedAt.length;
+  }
+
+  /** Requests that found no free pool connection within DB_ACQUIRE_TIMEOUT_MS, since start. */
+  poolExhaustionsTotal(): number {
+    return this.exhaustionsTotal;
   }
 
   /** A transaction on a connection the caller already holds. */

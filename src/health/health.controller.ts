@@ -32,14 +32,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'The message names the failing checks.' })
   async ready(): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([
-        () => this.readiness.database(),
-        () => this.readiness.migrations(),
-        () => this.readiness.encryption(),
-        () => this.readiness.disk(),
-        () => this.readiness.pool(),
-        () => this.readiness.imports(),
-      ]);
+      return await this.health.check(this.readiness.all());
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       // Terminus reports through an HttpException; the API's error shape names the checks.

@@ -3,10 +3,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ImportEngineModule } from '../imports/imports.module';
 import { HealthController } from './health.controller';
 import { ReadinessIndicators } from './readiness.indicators';
+import { ReadinessMetrics } from './readiness.metrics';
 
 @Module({
   imports: [TerminusModule, ImportEngineModule],
   controllers: [HealthController],
-  providers: [ReadinessIndicators],
+  providers: [ReadinessIndicators, ReadinessMetrics],
 })
 export class HealthModule {}

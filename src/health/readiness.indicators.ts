@@ -11,6 +11,7 @@ import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check'
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { ImportQueue } from '../imports/import-queue';
+import { ReadinessMetrics } from './readiness.metrics';
 import { TimeoutError, withTimeout } from './with-timeout';
 
 /** Each check gets this long; readiness must answer even when the database hangs. */
@@ -43,7 +44,20 @@ export class ReadinessIndicators {
     private readonly transactions: RoleScopedTransactions,
     private readonly config: AppConfig,
     private readonly queue: ImportQueue,
+    private readonly metrics: ReadinessMetrics,
   ) {}
+
+  /** Every check, in the order /health/ready reports them. */
+  all(): (() => Promise<HealthIndicatorResult>)[] {
+    return [
+      () => this.database(),
+      () => this.migrations(),
+      () => this.encryption(),
+      () => this.disk(),
+      () => this.pool(),
+      () => this.imports(),
+    ];
+  }
 
   database(): Promise<HealthIndicatorResult> {
     return this.probe('database', 'unreachable', async () => {
@@ -153,8 +167,10 @@ export class ReadinessIndicators {
     const indicator = this.indicators.check(key);
     try {
       const { failure, ...data } = await withTimeout(check(), CHECK_TIMEOUT_MS);
+      this.metrics.record(key, !failure);
       return failure ? indicator.down({ message: failure, ...data }) : indicator.up(data);
     } catch (error) {
+      this.metrics.record(key, false);
       const timedOut = error instanceof TimeoutError;
       this.logger.debug(
         `${key} check failed: ${error instanceof Error ? error.message : String(error)}`,

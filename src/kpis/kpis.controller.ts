@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorators';
+import { KpiCatalogDto } from './dto/kpi-catalog.dto';
 import { KpiQueryDto } from './dto/kpi-query.dto';
 import { KpiResultDto } from './dto/kpi-result.dto';
 import { KPI_DEFINITIONS, KPI_NAMES } from './kpi-definitions';
@@ -19,6 +20,14 @@ import { KpiResult, KpisService } from './kpis.service';
 @Controller('kpis')
 export class KpisController {
   constructor(private readonly kpis: KpisService) {}
+
+  @Get()
+  @Roles('admin', 'analyst')
+  @ApiOperation({ summary: 'The KPI catalog: each KPI and each of its columns, with its meaning' })
+  @ApiOkResponse({ type: KpiCatalogDto })
+  catalog(): KpiCatalogDto {
+    return this.kpis.catalog();
+  }
 
   @Get(':name')
   @Roles('admin', 'analyst')

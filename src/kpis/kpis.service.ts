@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { invalidInput, notFound } from '../common/domain-error';
 import { KpiQueryDto } from './dto/kpi-query.dto';
-import { isKpiName, KPI_DEFINITIONS, KPI_NAMES, KpiName } from './kpi-definitions';
+import { isKpiName, kpiCatalog, KPI_DEFINITIONS, KPI_NAMES, KpiName } from './kpi-definitions';
 import { KpisRepository } from './kpis.repository';
 
 export interface KpiResult {
@@ -13,6 +13,10 @@ export interface KpiResult {
 @Injectable()
 export class KpisService {
   constructor(private readonly repository: KpisRepository) {}
+
+  catalog() {
+    return { kpis: kpiCatalog() };
+  }
 
   async read(name: string, query: KpiQueryDto): Promise<KpiResult> {
     if (!isKpiName(name)) {

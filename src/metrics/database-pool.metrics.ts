@@ -1,11 +1,13 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { Gauge, register } from 'prom-client';
+import { Counter, Gauge, register } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 
 const POOL_CONNECTIONS = 'smartretail_db_pool_connections';
 const POOL_WAITING = 'smartretail_db_pool_waiting_clients';
 const POOL_MAX = 'smartretail_db_pool_max_connections';
+const ACQUIRE_TIMEOUTS = 'smartretail_db_pool_acquire_timeouts_total';
 
 /**
  * The service's app_user pool, read at scrape time (collect) rather than sampled, so the value
@@ -14,9 +16,13 @@ const POOL_MAX = 'smartretail_db_pool_max_connections';
  */
 @Injectable()
 export class DatabasePoolMetrics implements OnModuleInit, OnModuleDestroy {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: RoleScopedTransactions,
+  ) {}
 
   onModuleInit(): void {
+    const transactions = this.transactions;
     const pool = (): Pool | undefined =>
       (this.dataSource.driver as unknown as { master?: Pool }).master;
     this.onModuleDestroy();
@@ -44,10 +50,19 @@ export class DatabasePoolMetrics implements OnModuleInit, OnModuleDestroy {
         this.set(pool()?.options.max ?? 0);
       },
     });
+    // Counted where it happens (RoleScopedTransactions), copied here at scrape time.
+    new Counter({
+      name: ACQUIRE_TIMEOUTS,
+      help: 'Requests that found no free pool connection within DB_ACQUIRE_TIMEOUT_MS (answered 503).',
+      collect() {
+        this.reset();
+        this.inc(transactions.poolExhaustionsTotal());
+      },
+    });
   }
 
   onModuleDestroy(): void {
-    for (const name of [POOL_CONNECTIONS, POOL_WAITING, POOL_MAX])
+    for (const name of [POOL_CONNECTIONS, POOL_WAITING, POOL_MAX, ACQUIRE_TIMEOUTS])
       register.removeSingleMetric(name);
   }
 }

@@ -131,6 +131,11 @@ describe('concurrent uploads and a small pool', () => {
       expect(ready.body.details.checks.pool.message).toMatch(
         /^saturated: \d+ request\(s\) found no free connection within DB_ACQUIRE_TIMEOUT_MS/,
       );
+      // The same, as Prometheus sees it: the counter behind SmartRetailDbPoolSaturated, and
+      // the readiness gauge (set by the probe above) behind SmartRetailNotReady.
+      const metrics = await http().get('/metrics').timeout(NO_HANG_MS);
+      expect(metrics.text).toMatch(/^smartretail_db_pool_acquire_timeouts_total [1-9]\d*$/m);
+      expect(metrics.text).toMatch(/^smartretail_ready\{check="pool"\} 0$/m);
     } finally {
       for (const runner of held) await runner.release();
     }

@@ -143,6 +143,19 @@ describe('metrics', () => {
       0,
     );
     expect(sample(body, 'smartretail_db_pool_waiting_clients')).toBe(0);
+    expect(sample(body, 'smartretail_db_pool_acquire_timeouts_total')).toBe(0);
+  });
+
+  it('reports every check of the last readiness probe as smartretail_ready{check}', async () => {
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
+    const body = await scrape();
+    expect(body).toContain('# TYPE smartretail_ready gauge');
+    for (const check of ['database', 'migrations', 'encryption', 'disk', 'pool', 'imports']) {
+      expect({ check, value: sample(body, `smartretail_ready{check="${check}"}`) }).toEqual({
+        check,
+        value: 1,
+      });
+    }
   });
 
   describe('with METRICS_PORT', () => {

@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { join } from 'node:path';
 import request from 'supertest';
 import { createHttpApplication } from '../../src/http-application';
 import { insertKpiRetailFixture } from '../fixtures/kpi-retail-fixture';
 import { TestDatabase, testSecrets } from '../support/test-database';
 
 /** A role token as the access guard expects it (HS256, sub, role, exp). */
-const authorization = (role: 'admin' | 'analyst') =>
+const authorization = (role: 'admin' | 'analyst' | 'writer') =>
   `Bearer ${new JwtService({ secret: testSecrets().jwtSecret }).sign(
     { sub: `${role}-kpi-tester`, role },
     { algorithm: 'HS256', expiresIn: 600 },
@@ -18,7 +19,7 @@ const rowsOf = (res: { body: unknown }): Row[] => (res.body as { rows: Row[] }).
 describe('GET /kpis/{name}', () => {
   let db: TestDatabase;
   let app: INestApplication;
-  const get = (path: string, role: 'admin' | 'analyst' = 'analyst') =>
+  const get = (path: string, role: 'admin' | 'analyst' | 'writer' = 'analyst') =>
     request(app.getHttpServer()).get(path).set('Authorization', authorization(role));
 
   beforeAll(async () => {
@@ -33,7 +34,7 @@ describe('GET /kpis/{name}', () => {
     await db.drop();
   });
 
-  it('sums line amounts into revenue by day, store and category (uncategorised products grouped)', async () => {
+  it('sums what customers paid (montant_total) into revenue by day and store', async () => {
     const res = await get('/kpis/revenue').expect(200);
     expect(res.body.kpi).toBe('revenue');
     expect(res.body.rows).toEqual([
@@ -41,8 +42,29 @@ describe('GET /kpis/{name}', () => {
         jour: '2025-03-01',
         magasin_id: 1,
         magasin: 'Paris Centre',
+        transactions: 2,
+        chiffre_affaires: 10,
+      },
+      {
+        jour: '2025-03-02',
+        magasin_id: 2,
+        magasin: 'Lyon Gare',
+        transactions: 3,
+        chiffre_affaires: 21,
+      },
+    ]);
+  });
+
+  it('sums line amounts into line sales by day, store and category (uncategorised products grouped)', async () => {
+    const res = await get('/kpis/line-sales').expect(200);
+    expect(res.body.kpi).toBe('line-sales');
+    expect(res.body.rows).toEqual([
+      {
+        jour: '2025-03-01',
+        magasin_id: 1,
+        magasin: 'Paris Centre',
         categorie: 'Boulangerie',
-        chiffre_affaires: 4,
+        ventes_lignes: 4,
         quantite: 2,
         transactions: 1,
       },
@@ -51,7 +73,7 @@ describe('GET /kpis/{name}', () => {
         magasin_id: 1,
         magasin: 'Paris Centre',
         categorie: 'Crèmerie',
-        chiffre_affaires: 3,
+        ventes_lignes: 3,
         quantite: 2,
         transactions: 1,
       },
@@ -60,7 +82,7 @@ describe('GET /kpis/{name}', () => {
         magasin_id: 1,
         magasin: 'Paris Centre',
         categorie: 'Sans catégorie',
-        chiffre_affaires: 3,
+        ventes_lignes: 3,
         quantite: 1,
         transactions: 1,
       },
@@ -69,8 +91,17 @@ describe('GET /kpis/{name}', () => {
         magasin_id: 2,
         magasin: 'Lyon Gare',
         categorie: 'Boulangerie',
-        chiffre_affaires: 6,
+        ventes_lignes: 6,
         quantite: 3,
+        transactions: 1,
+      },
+      {
+        jour: '2025-03-02',
+        magasin_id: 2,
+        magasin: 'Lyon Gare',
+        categorie: 'Crèmerie',
+        ventes_lignes: 6,
+        quantite: 4,
         transactions: 1,
       },
     ]);
@@ -91,9 +122,9 @@ describe('GET /kpis/{name}', () => {
         jour: '2025-03-02',
         magasin_id: 2,
         magasin: 'Lyon Gare',
-        transactions: 1,
-        chiffre_affaires: 6,
-        panier_moyen: 6,
+        transactions: 3,
+        chiffre_affaires: 21,
+        panier_moyen: 7,
       },
     ]);
   });
@@ -119,12 +150,12 @@ describe('GET /kpis/{name}', () => {
       ]),
     ).toEqual([
       ['2025-03-01', 1, 2, 200, 0.01],
-      ['2025-03-02', 2, 1, null, null],
+      ['2025-03-02', 2, 3, null, null],
       ['2025-03-05', 2, 0, 50, 0],
     ]);
   });
 
-  it('ranks products by revenue over the range, limited on request', async () => {
+  it('ranks products by line sales over the range, limited on request', async () => {
     const res = await get('/kpis/top-products?limit=2').expect(200);
     expect(res.body.filters.limit).toBe(2);
     expect(res.body.rows).toEqual([
@@ -133,9 +164,9 @@ describe('GET /kpis/{name}', () => {
         produit: 'Pain',
         categorie: 'Boulangerie',
         quantite: 5,
-        chiffre_affaires: 10,
+        ventes_lignes: 10,
       },
-      { produit_id: 2, produit: 'Lait', categorie: 'Crèmerie', quantite: 2, chiffre_affaires: 3 },
+      { produit_id: 2, produit: 'Lait', categorie: 'Crèmerie', quantite: 6, ventes_lignes: 9 },
     ]);
   });
 
@@ -162,10 +193,79 @@ describe('GET /kpis/{name}', () => {
     });
   });
 
+  it('reports, as data quality, receipts whose lines do not add up and receipts without lines', async () => {
+    const res = await get('/kpis/data-quality').expect(200);
+    // Receipt 4: total 10, lines 4 x 1.50 = 6 (gap 4); receipt 5: total 5, no line.
+    expect(res.body.rows).toEqual([
+      {
+        transactions: 5,
+        transactions_ecart: 1,
+        ecart_montant: 4,
+        transactions_sans_lignes: 1,
+        montant_sans_lignes: 5,
+        lignes_transaction_inconnue: 0,
+      },
+    ]);
+    const paris = await get('/kpis/data-quality?magasin_id=1').expect(200);
+    expect(paris.body.rows).toEqual([
+      {
+        transactions: 2,
+        transactions_ecart: 0,
+        ecart_montant: 0,
+        transactions_sans_lignes: 0,
+        montant_sans_lignes: 0,
+        lignes_transaction_inconnue: 0,
+      },
+    ]);
+  });
+
+  it('explains the whole difference between revenue and line sales by the data-quality gaps', async () => {
+    const sum = (rows: Row[], column: string) => rows.reduce((t, r) => t + Number(r[column]), 0);
+    const revenue = sum(rowsOf(await get('/kpis/revenue').expect(200)), 'chiffre_affaires');
+    const lines = sum(rowsOf(await get('/kpis/line-sales').expect(200)), 'ventes_lignes');
+    expect([revenue, lines]).toEqual([31, 22]);
+    // Here every gap is a receipt above its lines, so the gaps add up to the difference.
+    const [quality] = rowsOf(await get('/kpis/data-quality').expect(200));
+    expect(revenue - lines).toBe(
+      Number(quality.ecart_montant) + Number(quality.montant_sans_lignes),
+    );
+  });
+
+  it('lists every KPI and the meaning of each of its columns, one meaning per column name', async () => {
+    const res = await get('/kpis').expect(200);
+    const kpis = res.body.kpis as { name: string; description: string; columns: Row[] }[];
+    expect(kpis.map((k) => k.name)).toEqual([
+      'revenue',
+      'basket',
+      'line-sales',
+      'top-products',
+      'footfall',
+      'conversion',
+      'stock-alerts',
+      'data-quality',
+    ]);
+    for (const kpi of kpis) {
+      const [first] = rowsOf(await get(`/kpis/${kpi.name}`).expect(200));
+      expect({ kpi: kpi.name, columns: Object.keys(first) }).toEqual({
+        kpi: kpi.name,
+        columns: kpi.columns.map((c) => c.name),
+      });
+    }
+    const meanings = (column: string) =>
+      new Set(
+        kpis.flatMap((k) => k.columns.filter((c) => c.name === column)).map((c) => c.description),
+      );
+    expect(meanings('chiffre_affaires').size).toBe(1);
+    expect([...meanings('chiffre_affaires')][0]).toContain('montant_total');
+    expect([...meanings('ventes_lignes')][0]).toContain('quantite * prix_unitaire');
+    expect(meanings('ventes_lignes').size).toBe(1);
+    await get('/kpis', 'writer').expect(403);
+  });
+
   it('answers 404 for an unknown KPI, naming the known ones', async () => {
     const res = await get('/kpis/churn').expect(404);
     expect(res.body.message).toContain(
-      'revenue, basket, footfall, conversion, top-products, stock-alerts',
+      'revenue, basket, line-sales, top-products, footfall, conversion, stock-alerts, data-quality',
     );
   });
 
@@ -183,5 +283,27 @@ describe('GET /kpis/{name}', () => {
   ])('answers 400 for %s', async (path, message) => {
     const res = await get(path).expect(400);
     expect(JSON.stringify(res.body.message)).toContain(message);
+  });
+
+  // Last: it changes the data the tests above computed by hand.
+  it('counts the lines an import rejected for an unknown transaction, and no other rejection', async () => {
+    // Line 1 updates line 1 (2 x 9.99 against a receipt of 7), line 2 names transaction 999,
+    // line 3 product 888, line 4 a quantity of 0.
+    await request(app.getHttpServer())
+      .post('/imports/details_transactions')
+      .set('Authorization', authorization('writer'))
+      .attach('file', join(__dirname, '../fixtures/csv/not-ok/details_fk_miss.csv'))
+      .expect(201);
+    const res = await get('/kpis/data-quality').expect(200);
+    expect(res.body.rows).toEqual([
+      {
+        transactions: 5,
+        transactions_ecart: 2,
+        ecart_montant: 19.98,
+        transactions_sans_lignes: 1,
+        montant_sans_lignes: 5,
+        lignes_transaction_inconnue: 1,
+      },
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
 import { Client } from 'pg';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { DATASET_NAMES } from '../../src/catalog/dataset.types';
@@ -16,8 +17,8 @@ import {
   expandSql,
   loadDashboards,
   panelQueries,
-  POSTGRES_UID,
-  PROMETHEUS_UID,
+  POSTGRES,
+  PROMETHEUS,
   variableQueries,
 } from '../support/grafana-dashboards';
 import { PrometheusServer, requireCommand } from '../support/prometheus-server';
@@ -64,6 +65,11 @@ describe('dashboards and alerts against the running service and a real Prometheu
     });
     await service.waitFor('SmartRetail listening', 120_000);
     await waitForSampleImport(serviceUrl, service);
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    await apiTraffic(serviceUrl, secrets.JWT_SECRET);
 
     prometheus = await PrometheusServer.start({
       target: `127.0.0.1:${port}`,
@@ -75,10 +81,6 @@ describe('dashboards and alerts against the running service and a real Prometheu
       return Number((r.data?.result[0] as { value?: [number, string] })?.value?.[1]) >= 8;
     }, 'eight scrapes of the service');
 
-    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<
-      string,
-      string
-    >;
     grafana = new Client({
       host: '127.0.0.1',
       port: pgPort,
@@ -107,7 +109,7 @@ describe('dashboards and alerts against the running service and a real Prometheu
         panel: q.panel,
         marked: 'boolean',
       });
-      expect([PROMETHEUS_UID, POSTGRES_UID]).toContain(q.datasourceUid);
+      expect([PROMETHEUS, POSTGRES]).toContain(q.datasourceType);
     }
   });
 
@@ -133,21 +135,34 @@ describe('dashboards and alerts against the running service and a real Prometheu
         'SmartRetailImportFailing',
         'SmartRetailDataStale',
         'SmartRetailHighRejectionRatio',
+        'SmartRetailImportStuck',
         'SmartRetailApiErrorRatio',
         'SmartRetailApiLatencyHigh',
+        'SmartRetailDbPoolSaturated',
+        'SmartRetailNotReady',
         'SmartRetailTargetDown',
+        'SmartRetailTargetAbsent',
+        'job_instance_status_class:smartretail_api_requests:rate5m',
       ]),
     );
   });
 
   it('answers every template variable query of every dashboard with values', async () => {
     expect(variables.length).toBeGreaterThan(1);
+    const expected: Record<string, string[]> = {
+      job: ['smartretail'],
+      instance: [serviceUrl.replace('http://', '')],
+      dataset: [...DATASET_NAMES],
+    };
     for (const v of variables) {
-      if (v.datasourceUid === PROMETHEUS_UID) {
-        const m = /^label_values\((\w+),\s*(\w+)\)$/.exec(v.query);
+      if (v.type === 'datasource') {
+        expect([PROMETHEUS, POSTGRES]).toContain(v.query);
+      } else if (v.datasourceType === PROMETHEUS) {
+        const m = /^label_values\((\w+(?:\{[^}]*\})?),\s*(\w+)\)$/.exec(v.query);
         if (!m) throw new Error(`unsupported Prometheus variable query ${v.name}: ${v.query}`);
-        expect(await prometheus!.labelValues(m[1], m[2])).toEqual(
-          expect.arrayContaining([...DATASET_NAMES]),
+        const selector = expandPromQL(m[1], { job: '.*' });
+        expect(await prometheus!.labelValues(selector, m[2])).toEqual(
+          expect.arrayContaining(expected[v.name]),
         );
       } else {
         const { rows } = await grafana!.query(v.query);
@@ -157,11 +172,13 @@ describe('dashboards and alerts against the running service and a real Prometheu
   });
 
   it('runs every PromQL panel query through Prometheus, with data where the panel expects it', async () => {
-    const promQueries = queries.filter((q) => q.datasourceUid === PROMETHEUS_UID);
+    const promQueries = queries.filter((q) => q.datasourceType === PROMETHEUS);
     expect(promQueries.length).toBeGreaterThan(10);
     const failures: string[] = [];
     for (const q of promQueries) {
-      const result = await prometheus!.query(expandPromQL(q.query, { dataset: '.*' }));
+      const result = await prometheus!.query(
+        expandPromQL(q.query, { dataset: '.*', job: '.*', instance: '.*' }),
+      );
       const name = `${q.dashboard} / ${q.panel} / ${q.refId}`;
       if (result.status !== 'success') failures.push(`${name}: ${result.error}`);
       else if (q.expectsData && !result.data?.result.length) failures.push(`${name}: no data`);
@@ -173,7 +190,7 @@ describe('dashboards and alerts against the running service and a real Prometheu
     const stores = await grafana!.query<{ id: number }>('SELECT magasin_id AS id FROM kpi_stores');
     // Grafana renders a multi-value SQL variable as quoted, comma-separated values.
     const magasin = stores.rows.map((r) => `'${r.id}'`).join(',');
-    const sqlQueries = queries.filter((q) => q.datasourceUid === POSTGRES_UID);
+    const sqlQueries = queries.filter((q) => q.datasourceType === POSTGRES);
     expect(sqlQueries.length).toBeGreaterThan(8);
     const failures: string[] = [];
     for (const q of sqlQueries) {
@@ -214,6 +231,24 @@ describe('dashboards and alerts against the running service and a real Prometheu
     expect(personal).toEqual([]);
   });
 });
+
+/**
+ * What the API panels need to show data: a readiness probe (as the image's HEALTHCHECK makes)
+ * and a few API requests (the API panels leave probes, scrapes and uploads out).
+ */
+async function apiTraffic(url: string, jwtSecret: string): Promise<void> {
+  await fetch(`${url}/health/ready`);
+  const token = new JwtService({ secret: jwtSecret }).sign(
+    { sub: 'dashboards-spec', role: 'analyst' },
+    { algorithm: 'HS256', expiresIn: 600 },
+  );
+  for (const kpi of ['revenue', 'basket', 'line-sales', 'data-quality']) {
+    const res = await fetch(`${url}/kpis/${kpi}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new Error(`GET /kpis/${kpi} answered ${res.status}`);
+  }
+}
 
 /** Start-up imports every sample file: wait until each dataset has a succeeded run. */
 async function waitForSampleImport(url: string, service: ServiceProcess): Promise<void> {

@@ -7,10 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DASHBOARD_DIR = join(__dirname, '../../grafana/dashboards');
-export const PROMETHEUS_UID = 'smartretail-prometheus';
-export const POSTGRES_UID = 'smartretail-postgres';
+/** Dashboards name no datasource uid: `${datasource}`, a datasource variable, of one of these types. */
+export const PROMETHEUS = 'prometheus';
+export const POSTGRES = 'grafana-postgresql-datasource';
 
 interface DatasourceRef {
+  type?: string;
   uid?: string;
 }
 interface Target {
@@ -28,6 +30,7 @@ interface Panel {
 }
 interface Variable {
   name: string;
+  type: string;
   datasource?: DatasourceRef;
   query?: string | { query: string };
 }
@@ -42,7 +45,7 @@ export interface PanelQuery {
   dashboard: string;
   panel: string;
   refId: string;
-  datasourceUid: string;
+  datasourceType: string;
   query: string;
   expectsData: boolean | undefined;
 }
@@ -61,7 +64,7 @@ export function panelQueries(dashboards: Dashboard[]): PanelQuery[] {
         dashboard: d.title,
         panel: p.title,
         refId: t.refId,
-        datasourceUid: t.datasource?.uid ?? p.datasource?.uid ?? '',
+        datasourceType: t.datasource?.type ?? p.datasource?.type ?? '',
         query: t.expr ?? t.rawSql ?? '',
         expectsData: p.smartretailExpectsData,
       })),
@@ -74,7 +77,8 @@ export function variableQueries(dashboards: Dashboard[]) {
     d.templating.list.map((v) => ({
       dashboard: d.title,
       name: v.name,
-      datasourceUid: v.datasource?.uid ?? '',
+      type: v.type,
+      datasourceType: v.datasource?.type ?? '',
       query: typeof v.query === 'string' ? v.query : (v.query?.query ?? ''),
     })),
   );
