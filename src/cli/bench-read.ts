@@ -8,8 +8,16 @@ import 'reflect-metadata';
 import { ensureBenchClients } from '../bench/read-bench-clients';
 import { startBenchDatabase } from '../bench/bench-database';
 import { runReadBench } from '../bench/read-bench';
+import { parseCommandLine, runCli } from './cli-usage';
+
+const CLI = {
+  name: 'bench:read',
+  usage: `usage: npm run bench:read
+  the read API benchmark; BENCH_CLIENTS sets the clients it needs (default 200000)`,
+};
 
 async function main(): Promise<void> {
+  parseCommandLine(process.argv.slice(2), {});
   const started = Date.now();
   const log = (m: string) =>
     console.log(`[bench:read +${((Date.now() - started) / 1000).toFixed(0)}s] ${m}`);
@@ -35,7 +43,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error('bench:read failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runCli(CLI, main);

@@ -17,6 +17,14 @@ import { runReadBench } from '../bench/read-bench';
 import { uploadRssBench } from '../bench/upload-rss-bench';
 import { createImportEngineContext } from '../imports/import-engine-context';
 import { ImportService } from '../imports/import.service';
+import { parseCommandLine, runCli } from './cli-usage';
+
+const CLI = {
+  name: 'bench',
+  usage: `usage: npm run bench
+  generates data into bench-data/, imports it on its own embedded PostgreSQL (or DATABASE_URL)
+  and prints the figures beside their targets, then a BENCH {...} line`,
+};
 
 /**
  * In order. The read part runs while the database holds exactly the imported bench data (200k
@@ -33,6 +41,7 @@ const RETAIL_TABLES =
   'details_transactions, transactions, cartes_fidelite, cameras, capteurs_iot, produits, magasins, clients';
 
 async function main(): Promise<void> {
+  parseCommandLine(process.argv.slice(2), {});
   const started = Date.now();
   const log = (message: string) =>
     console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
@@ -101,7 +110,5 @@ function printFigures(f: BenchFigures, seconds: number): void {
   console.log(`BENCH ${JSON.stringify(f)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error('bench failed:', error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+// With the stack: a failing benchmark is a developer's problem to debug.
+runCli(CLI, main, { stack: true });

@@ -41,6 +41,7 @@ export class LogLineProgress implements ProgressReporter {
   private last = 0;
   private started = 0;
   private label = '';
+  private latest: ImportProgress = { rows: 0, bytes: 0 };
 
   start(label: string): void {
     this.label = label;
@@ -48,12 +49,21 @@ export class LogLineProgress implements ProgressReporter {
     console.log(`${label}: importing`);
   }
 
-  update({ rows, bytes }: ImportProgress): void {
+  update(progress: ImportProgress): void {
+    this.latest = progress;
     if (Date.now() - this.last < 5000) return;
     this.last = Date.now();
-    const seconds = (this.last - this.started) / 1000;
-    console.log(`${this.label}: ${rows} rows, ${(mb(bytes) / seconds).toFixed(1)} MB/s`);
+    this.print();
   }
 
-  stop(): void {}
+  /** The last line always shows where the file ended, however short the import was. */
+  stop(): void {
+    this.print();
+  }
+
+  private print(): void {
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    const { rows, bytes } = this.latest;
+    console.log(`${this.label}: ${rows} rows, ${(mb(bytes) / seconds).toFixed(1)} MB/s`);
+  }
 }

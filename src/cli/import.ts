@@ -3,39 +3,59 @@
  * (same bootstrap as main.ts, same ImportService, same lock and history), for operators.
  * Directories are expanded like the scheduled scan: matching files, in foreign-key order.
  * A file's dataset comes from its name, or from --dataset for files named otherwise.
- * Exit code: 0 when every run succeeded, 1 otherwise.
+ * Exit codes (src/cli/cli-usage.ts): 0 every run succeeded, 1 a run failed, 2 usage error (unknown
+ * flag, no path, a path that does not exist, an unknown dataset); then a summary table.
  */
 import 'reflect-metadata';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { AppConfig } from '../config/app-config';
 import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
+import { DATASET_NAMES } from '../catalog/dataset.types';
 import { datasetForFile } from '../imports/dataset-file-matcher';
 import { ImportFile, importFilesIn } from '../imports/import-directory.service';
 import { createImportEngineContext } from '../imports/import-engine-context';
 import { ImportService } from '../imports/import.service';
+import { MissingInputError, parseCommandLine, runCli, UsageError } from './cli-usage';
 import { LogLineProgress, ProgressReporter, TerminalProgress } from './import-progress';
+import { formatImportSummary, ImportSummaryRow } from './import-summary';
+
+const CLI = {
+  name: 'import',
+  usage: `usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]
+  --atomic          a file with any invalid row loads nothing
+  --dataset <name>  the dataset of files whose name matches none (${DATASET_NAMES.join(', ')})`,
+};
+
+/** The path's kind; a path that does not exist is a usage error (one line, exit 2). */
+async function statInput(path: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingInputError(path);
+    throw error;
+  }
+}
 
 async function filesFrom(paths: string[], datasetName?: string): Promise<ImportFile[]> {
   const forced = datasetName === undefined ? undefined : datasetCatalog.find(datasetName);
   if (datasetName !== undefined && !forced)
-    throw new Error(`--dataset: no dataset named ${datasetName}`);
+    throw new UsageError(`--dataset: no dataset named ${datasetName}`);
   const files: ImportFile[] = [];
   for (const path of paths) {
-    if ((await stat(path)).isDirectory()) {
+    if ((await statInput(path)).isDirectory()) {
       files.push(...(await importFilesIn(path)));
       continue;
     }
     const dataset = forced ?? datasetForFile(basename(path));
     if (!dataset)
-      throw new Error(`${path}: the file name matches no dataset (use --dataset <name>)`);
+      throw new UsageError(`${path}: the file name matches no dataset (use --dataset <name>)`);
     files.push({ path, name: basename(path), dataset });
   }
   return files;
@@ -45,14 +65,11 @@ async function filesFrom(paths: string[], datasetName?: string): Promise<ImportF
 let stoppedBy: NodeJS.Signals | undefined;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { atomic: { type: 'boolean', default: false }, dataset: { type: 'string' } },
-  });
-  if (!positionals.length) {
-    console.error('usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]');
-    return 2;
-  }
+  const { values, positionals } = parseCommandLine(
+    process.argv.slice(2),
+    { atomic: { type: 'boolean', default: false }, dataset: { type: 'string' } },
+    { min: 1, max: Infinity },
+  );
   const files = await filesFrom(positionals, values.dataset);
   const logger = new Logger('Import');
   // Beside `npm start`, use its embedded PostgreSQL; start (and later stop) one only if none runs.
@@ -95,7 +112,7 @@ async function importAll(
   const app = await createImportEngineContext(config);
   onOpen(app);
   const imports = app.get(ImportService);
-  let failures = 0;
+  const summary: ImportSummaryRow[] = [];
   try {
     for (const file of files) {
       const progress: ProgressReporter = process.stdout.isTTY
@@ -112,6 +129,7 @@ async function importAll(
           onProgress: (p) => progress.update(p),
         })
         .finally(() => progress.stop());
+      summary.push({ file: file.name, dataset: file.dataset.name, report });
       const c = report.counts;
       console.log(
         `${file.name} → ${file.dataset.name}: ${report.status} in ${report.durationSeconds ?? 0}s — ` +
@@ -121,21 +139,12 @@ async function importAll(
       for (const warning of report.warnings.slice(0, 10)) console.log(`  warning: ${warning}`);
       for (const r of report.rejections.slice(0, 10))
         console.log(`  line ${r.line}${r.column ? ` [${r.column}]` : ''}: ${r.reason}`);
-      if (report.status !== 'succeeded') failures++;
     }
   } finally {
     await app.close();
   }
-  return failures ? 1 : 0;
+  console.log(`\n${formatImportSummary(summary)}`);
+  return summary.every((row) => row.report.status === 'succeeded') ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    if (!stoppedBy) process.exit(code);
-  },
-  (error: unknown) => {
-    if (stoppedBy) return;
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(CLI, main, { stoppedBySignal: () => stoppedBy !== undefined });

@@ -6,21 +6,26 @@
  * own embedded PostgreSQL under bench-data/load-db (or uses DATABASE_URL), starts the compiled
  * service on 127.0.0.1, which imports the data at start-up, and once that import has finished runs
  * the traffic (src/bench/load-traffic.ts). Prints the figures beside their targets and a line
- * `LOAD {...}`; exits 1 if any request failed, 2 on bad arguments.
+ * `LOAD {...}`; exits 1 if any request failed, 2 on bad arguments (src/cli/cli-usage.ts).
  */
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
 import { prepareLoadData } from '../bench/load-data';
 import { formatLoadReport, loadExitCode } from '../bench/load-report';
 import { LoadOptions, runLoad } from '../bench/load-run';
 import { isLoadKind, LOAD_KINDS, LoadKind } from '../bench/load-tally';
 import { DatabaseRole, isDatabaseRole } from '../database/role-scoped-transactions';
+import { parseCommandLine, runCli, UsageError } from './cli-usage';
 
 const LOAD_DB_PORT = 54396;
 
-class UsageError extends Error {}
+const CLI = {
+  name: 'load',
+  usage: `usage: npm run load -- [--duration 60] [--connections 50] [--scale 100] [--upload-every 5]
+                       [--timeout 10] [--startup-timeout 900] [--data-dir DIR] [--as <kind>=<role>]...
+  --as <kind>=<role>  run a kind of request (${LOAD_KINDS.join(', ')}) as another role`,
+};
 
 const OPTIONS = {
   duration: { type: 'string', default: '60' },
@@ -39,13 +44,7 @@ interface LoadArguments extends LoadOptions {
 }
 
 function parseArguments(argv: string[]): LoadArguments {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
+  const { values } = parseCommandLine(argv, OPTIONS);
   const roles: Partial<Record<LoadKind, DatabaseRole>> = {};
   for (const given of values.as) {
     const [kind, role] = given.split('=');
@@ -91,14 +90,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`load: ${error.message}`);
-      process.exit(2);
-    }
-    console.error('load failed:', error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(CLI, main);

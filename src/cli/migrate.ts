@@ -3,6 +3,7 @@
  * or the embedded one under DATA_DIR: the one `npm start` runs if it is running, else one started
  * for the occasion and stopped afterwards), checks the configured keys against it (enrolling
  * them on a first run, as the service does), then exits.
+ * Takes no arguments. Exit codes (src/cli/cli-usage.ts): 0 up to date, 1 failed, 2 usage error.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -10,8 +11,16 @@ import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
+import { parseCommandLine, runCli } from './cli-usage';
+
+const CLI = {
+  name: 'migration:run',
+  usage: `usage: npm run migration:run
+  applies pending migrations to DATABASE_URL (or the embedded database under DATA_DIR)`,
+};
 
 async function main(): Promise<void> {
+  parseCommandLine(process.argv.slice(2), {});
   const logger = new Logger('Migrate');
   const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
   onShutdownSignal(
@@ -38,7 +47,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runCli(CLI, main);

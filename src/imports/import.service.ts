@@ -159,8 +159,11 @@ export class ImportService {
       // One transaction per file: the data and the run's outcome commit together or not at all.
       await this.tx.runOn(client, FILE_TRANSACTION, async (c) => {
         const loader = new CsvFileLoader(c, dataset, id);
+        // The loader counts rows as it parses: report them now, not with the next chunk read
+        // (the last report would otherwise show the rows before the file's last chunk).
         const outcome = await loader.load(this.measure(request, measured), mode, (p) => {
           measured.rows = p.rows;
+          request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
         });
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });

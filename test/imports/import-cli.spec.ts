@@ -105,4 +105,54 @@ describe('npm run import (CLI)', () => {
     ).toBe(1);
     expect(await count('SELECT count(*) AS n FROM clients')).toBe(before + 1);
   });
+
+  it('ends with a summary table over all files, and the last progress line of each file shows its real row count', async () => {
+    const { code, output } = await finished(
+      runCli(db, [
+        fixture('ok/clients.csv'),
+        '--dataset=clients',
+        fixture('not-ok/clients_bad_values.csv'),
+      ]),
+    );
+    expect(code).toBe(0);
+    const lines = output.trimEnd().split('\n');
+    const lastProgress = (file: string) =>
+      lines.filter((l) => l.startsWith(`${file}: `) && / rows, /.test(l)).at(-1);
+
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('file ')));
+    const cells = (line: string) => line.trim().split(/\s{2,}/);
+    expect(cells(table[0])).toEqual([
+      'file',
+      'dataset',
+      'read',
+      'inserted',
+      'updated',
+      'unchanged',
+      'rejected',
+      'time',
+      'status',
+    ]);
+    expect(table[1]).toMatch(/^[- ]+$/);
+    const [ok, bad] = [cells(table[2]), cells(table[3])];
+    const counts = (row: string[]) => row.slice(2, 7).map(Number);
+    expect(ok.slice(0, 3)).toEqual(['clients.csv', 'clients', '3']);
+    expect(counts(ok)[4]).toBe(0);
+    expect(counts(ok)[1] + counts(ok)[2] + counts(ok)[3]).toBe(3);
+    expect(ok[7]).toMatch(/^\d+\.\d{3}s$/);
+    expect(ok[8]).toBe('succeeded');
+    expect(bad[0]).toBe('clients_bad_values.csv');
+    const [read, ...outcomes] = counts(bad);
+    expect(outcomes.reduce((a, b) => a + b, 0)).toBe(read);
+    expect(outcomes[3]).toBeGreaterThan(0);
+    // The progress reporter's last line shows the rows the file really had, not 0.
+    expect(lastProgress('clients.csv')).toMatch(/^clients\.csv: 3 rows, /);
+    expect(lastProgress('clients_bad_values.csv')).toMatch(
+      new RegExp(`^clients_bad_values\\.csv: ${read} rows, `),
+    );
+    expect(table[4]).toMatch(/^[- ]+$/);
+    const total = cells(table[5]);
+    expect(total[0]).toBe('total');
+    expect(Number(total[1])).toBe(3 + read);
+    expect(total.at(-1)).toBe('succeeded');
+  });
 });

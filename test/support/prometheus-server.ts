@@ -15,7 +15,7 @@ export function requireCommand(name: string): string {
   if (found.status !== 0 || !path) {
     throw new Error(
       `${name} is not installed: run \`apt-get install --no-install-recommends prometheus\` ` +
-        `(Debian's package; .ci/run installs it). This test needs the real binary.`,
+        `(Debian's package; \`npm test\` installs it when run as root). This test needs the real binary.`,
     );
   }
   return path;
