@@ -10,10 +10,17 @@ import { verifyDatabaseKeys } from './database/database-key-check';
 import { migrateDatabase } from './database/database-migrator';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
+import { installProcessLogger } from './logging/process-logger';
+
+const logger = new Logger('Bootstrap');
 
 async function main(): Promise<void> {
-  const logger = new Logger('Bootstrap');
-  const { config, embedded } = await prepareRuntime(process.env, logger);
+  // Lines logged before the configuration is read wait for the logger (LOG_FORMAT) it asks for.
+  Logger.attachBuffer();
+  let root: Awaited<ReturnType<typeof installProcessLogger>> | undefined;
+  const { config, embedded } = await prepareRuntime(process.env, logger, async (valid) => {
+    root = await installProcessLogger(valid);
+  });
   let stopping = false;
   const stop = async (signal: string, app?: { close(): Promise<void> }): Promise<void> => {
     if (stopping) return;
@@ -35,7 +42,7 @@ async function main(): Promise<void> {
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );
     await verifyDatabaseKeys(config, logger);
-    const app = await createHttpApplication(config);
+    const app = await createHttpApplication(config, root);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => void stop(signal, app));
     }
@@ -51,9 +58,13 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigurationError) {
+    // No configuration, so no logger: the problems go to stderr as plain text.
+    Logger.flush();
     console.error(error.message);
   } else {
-    console.error('SmartRetail failed to start:', error instanceof Error ? error.message : error);
+    logger.fatal(
+      `SmartRetail failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   process.exit(1);
 });

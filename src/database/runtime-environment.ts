@@ -47,12 +47,16 @@ export function resolveRuntimeConfig(
   return { config: loadConfig(merged, { embedded: true }), embedded };
 }
 
+/** `onConfig` runs once the configuration is valid, before anything starts (main.ts sets up
+ * its logger there). */
 export async function prepareRuntime(
   env: Environment,
   logger: Logger,
+  onConfig?: (config: AppConfig) => Promise<void>,
 ): Promise<RuntimeEnvironment> {
   // Validate before starting PostgreSQL: a bad variable should not cost a database start.
   const { config, embedded } = resolveRuntimeConfig(env, logger);
+  await onConfig?.(config);
   if (!embedded) return { config };
   logger.log(
     `Starting embedded PostgreSQL in ${embedded.clusterDir} on ${new URL(config.databaseUrl).host}`,
