@@ -196,3 +196,26 @@ describe('JSON logs of the running service', () => {
     for (const value of forbidden) expect(output).not.toContain(value);
   });
 });
+
+describe('pretty logs written to a file', () => {
+  it('are plain text with no ANSI colour codes when stdout is no terminal', async () => {
+    const db = await TestDatabase.create();
+    const service = ServiceProcess.start(
+      db.environment({
+        PORT: String(await freePort()),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'log',
+        LOG_FORMAT: 'pretty',
+      }) as Record<string, string>,
+    );
+    try {
+      await service.waitFor('SmartRetail listening');
+    } finally {
+      await service.stop();
+      await db.drop();
+    }
+    expect(service.output).toMatch(/INFO.*\[Bootstrap\] SmartRetail listening on/);
+    expect(service.output).not.toContain('\u001b[');
+    expect(service.output).not.toContain('{"level"');
+  });
+});
