@@ -77,13 +77,8 @@ function levelOf(req: Request, res: Response, error?: Error): Level {
 const summary = (req: Request, res: Response): string =>
   `${req.method} ${routeOf(req) ?? '(no route)'} ${res.statusCode}`;
 
-/**
- * Express keeps the matched route on the request; its path is the template, not the URL. A
- * request no controller matched still carries the catch-all route Nest mounts middleware on
- * (`{/*splat}`): that is no route. (No controller route of ours has a wildcard.)
- */
+/** Express keeps the matched route on the request; its path is the template, not the URL. */
 function routeOf(req: Request): string | null {
   const route = req.route as { path?: unknown } | undefined;
-  if (typeof route?.path !== 'string' || route.path.includes('*')) return null;
-  return `${req.baseUrl}${route.path}`;
+  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : null;
 }
