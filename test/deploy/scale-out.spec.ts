@@ -113,6 +113,10 @@ describe('two replicas sharing one database', () => {
       () => `a replica never scanned:\n${outputs()}`,
     );
     expect(outputs()).toMatch(/Directory import \(tick\) done: 8 file\(s\)/);
+    // One replica's scan found only skips already recorded: it did nothing, and said so only at
+    // debug level.
+    expect(outputs()).not.toMatch(/done: 0 file\(s\)/);
+    expect(outputs()).toMatch(/Directory import \(tick\): nothing new/);
 
     const runs = await runsByFile();
     expect(runs).toHaveLength(sampleFiles.length);
