@@ -9,15 +9,17 @@ import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
 import { ImportsModule } from './imports/imports.module';
 import { KpisModule } from './kpis/kpis.module';
+import { LoggingModule, LoggingParams } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logging: LoggingParams): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logging),
         DatabaseModule,
         AuthModule,
         ImportRunEventsModule,

@@ -16,6 +16,9 @@ import { migrateDatabase } from './database/database-migrator';
 import { EmbeddedDatabaseError } from './database/embedded-database';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
+import { installProcessLogger } from './logging/process-logger';
+
+const logger = new Logger('Bootstrap');
 
 /** Past this, the database is stopped anyway (a stalled upload must not keep it running). */
 const APP_CLOSE_TIMEOUT_MS = 15_000;
@@ -23,8 +26,14 @@ const APP_CLOSE_TIMEOUT_MS = 15_000;
 let shuttingDown = false;
 
 async function main(): Promise<void> {
-  const logger = new Logger('Bootstrap');
-  const { config, embedded } = await prepareRuntime(process.env, logger);
+  // Lines logged before the configuration is read wait for the logger (LOG_FORMAT) it asks for.
+  Logger.attachBuffer();
+  let root: Awaited<ReturnType<typeof installProcessLogger>> | undefined;
+  const { config, embedded } = await prepareRuntime(process.env, logger, {
+    onConfig: async (valid) => {
+      root = await installProcessLogger(valid);
+    },
+  });
   let app: INestApplication | undefined;
   // Installed before migrating: a signal during start-up must stop the embedded server too.
   onShutdownSignal(
@@ -49,7 +58,7 @@ async function main(): Promise<void> {
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );
     await verifyDatabaseKeys(config, logger);
-    app = await createHttpApplication(config);
+    app = await createHttpApplication(config, root);
     await app.listen(config.port, config.host);
     logger.log(
       `SmartRetail listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
@@ -89,11 +98,15 @@ main().catch((error: unknown) => {
   // A start-up step cut short by a signal fails; the shutdown handler exits on its own.
   if (shuttingDown) return;
   if (error instanceof ConfigurationError) {
+    // No configuration, so no logger: the problems go to stderr as plain text.
+    Logger.flush();
     console.error(error.message);
   } else if (error instanceof EmbeddedDatabaseError) {
     console.error(`SmartRetail cannot start: ${error.message}`);
   } else {
-    console.error('SmartRetail failed to start:', error instanceof Error ? error.message : error);
+    logger.fatal(
+      `SmartRetail failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   process.exit(1);
 });

@@ -79,6 +79,18 @@ describe('configuration', () => {
     );
   });
 
+  it('takes LOG_FORMAT json or pretty, defaulting to json when stdout is no terminal', () => {
+    expect(loadConfig({ ...valid(), LOG_FORMAT: 'pretty' }, { embedded: false }).logFormat).toBe(
+      'pretty',
+    );
+    // Jest's stdout is a pipe here, as a service's is under Docker or systemd.
+    expect(process.stdout.isTTY).toBeFalsy();
+    expect(loadConfig(valid(), { embedded: false }).logFormat).toBe('json');
+    expect(problemsOf({ ...valid(), LOG_FORMAT: 'text' })).toEqual([
+      'LOG_FORMAT must be json or pretty',
+    ]);
+  });
+
   it('requires DATABASE_URL outside embedded mode and distinct AES and blind-index keys', () => {
     expect(problemsOf({ ...valid(), DATABASE_URL: undefined })).toContain(
       'DATABASE_URL is required outside embedded mode',

@@ -39,6 +39,7 @@ export class AppConfig {
   readonly appDbPassword: string;
   readonly grafanaDbPassword: string;
   readonly logLevel: string;
+  readonly logFormat: 'json' | 'pretty';
   readonly statementTimeoutMs: number;
   readonly importDir: string;
   readonly importCron: string;
@@ -70,6 +71,11 @@ export class AppConfig {
     this.appDbPassword = env.APP_DB_PASSWORD;
     this.grafanaDbPassword = env.GRAFANA_DB_PASSWORD;
     this.logLevel = env.LOG_LEVEL ?? 'log';
+    // Pretty only for a person at a terminal: redirected to a file or a collector, stdout gets
+    // JSON lines (and so never ANSI colour codes).
+    this.logFormat =
+      (env.LOG_FORMAT as AppConfig['logFormat'] | undefined) ??
+      (process.stdout.isTTY ? 'pretty' : 'json');
     this.statementTimeoutMs = env.STATEMENT_TIMEOUT_MS ?? 15_000;
     this.importDir = resolve(env.IMPORT_DIR ?? 'data');
     this.importCron = env.IMPORT_CRON ?? '0 */2 * * * *';

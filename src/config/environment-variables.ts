@@ -107,6 +107,11 @@ export class EnvironmentVariables {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
 
+  /** json: one JSON object per line (for files and collectors); pretty: for a terminal. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'STATEMENT_TIMEOUT_MS must be an integer number of milliseconds' })

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
    * PostgreSQL instead of failing on the locked data directory. Default 'exclusive'.
    */
   sharing?: ClusterSharing;
+  /** Runs once the configuration is valid, before anything starts (main.ts sets up its logger). */
+  onConfig?: (config: AppConfig) => Promise<void>;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function prepareRuntime(
 ): Promise<RuntimeEnvironment> {
   // Validate before starting PostgreSQL: a bad variable should not cost a database start.
   const { config, embedded, secrets } = resolveRuntime(env, logger, options);
+  await options.onConfig?.(config);
   if (!embedded) return { config };
   await embedded.start();
   // A joined server listens where its owner started it, whatever EMBEDDED_PG_PORT says here.

@@ -24,15 +24,17 @@ export interface ImportFile {
 }
 
 /** The directory's CSV files that match a dataset, parents before children. */
-export async function importFilesIn(dir: string, logger?: Logger): Promise<ImportFile[]> {
+export async function importFilesIn(
+  dir: string,
+  onIgnored?: (name: string) => void,
+): Promise<ImportFile[]> {
   const order = datasetCatalog.all().map((d) => d.name);
   const files: ImportFile[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const dataset = datasetForFile(entry.name);
     if (dataset) files.push({ path: join(dir, entry.name), name: entry.name, dataset });
-    else if (/\.csv$/i.test(entry.name))
-      logger?.warn(`Ignoring ${entry.name}: no dataset has that name`);
+    else if (/\.csv$/i.test(entry.name)) onIgnored?.(entry.name);
   }
   return files.sort(
     (a, b) =>
@@ -49,6 +51,8 @@ async function fileChecksum(path: string): Promise<string> {
 @Injectable()
 export class ImportDirectoryService {
   private readonly logger = new Logger('ScheduledImport');
+  /** Names already warned about: a stray file is reported once, not at every tick. */
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly imports: ImportService,
@@ -65,7 +69,7 @@ export class ImportDirectoryService {
   async scan(dir: string): Promise<ImportReport[] | undefined> {
     const result = await this.lock.tryWithScanLock(async () => {
       const reports: ImportReport[] = [];
-      for (const file of await importFilesIn(dir, this.logger)) {
+      for (const file of await importFilesIn(dir, (name) => this.warnIgnored(name))) {
         const report = await this.importOne(file).catch((error: unknown) => {
           // Shutting down: the rest of the scan waits for the next start.
           if (isInterrupted(error)) throw error;
@@ -77,8 +81,14 @@ export class ImportDirectoryService {
       }
       return reports;
     });
-    if (!result) this.logger.log('Another scan holds the scan lock; this tick does nothing');
+    if (!result) this.logger.debug('Another scan holds the scan lock; this tick does nothing');
     return result?.value;
+  }
+
+  private warnIgnored(name: string): void {
+    if (this.ignored.has(name)) return;
+    this.ignored.add(name);
+    this.logger.warn(`Ignoring ${name}: no dataset has that name`);
   }
 
   /**
@@ -96,6 +106,7 @@ export class ImportDirectoryService {
       this.logger.debug(`${file.name}: same content already imported, skipped`);
       return this.imports.recordSkipped(file.dataset, file.name, size, checksum);
     }
+    // Its one log line is written by the import-run log, as for every run.
     const { report } = await this.imports.importContent({
       dataset: file.dataset,
       source: 'schedule',
@@ -104,11 +115,6 @@ export class ImportDirectoryService {
       checksum,
       content: createReadStream(file.path),
     });
-    const c = report.counts;
-    this.logger.log(
-      `${file.name} → ${file.dataset.name}: ${report.status}, ${c.rowsRead} read, ${c.inserted} inserted, ` +
-        `${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected${report.error ? ` (${report.error})` : ''}`,
-    );
     return report;
   }
 }

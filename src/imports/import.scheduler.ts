@@ -42,7 +42,11 @@ export class ImportScheduler implements OnApplicationBootstrap {
   private async tick(when = 'tick'): Promise<void> {
     try {
       const reports = await this.directory.scan(this.config.importDir);
-      if (reports) this.logger.log(`Directory import (${when}) done: ${reports.length} file(s)`);
+      // A tick that recorded nothing (no new content, or another scan held the lock) is not
+      // news: at the default level the log shows only ticks that did something.
+      if (reports?.length)
+        this.logger.log(`Directory import (${when}) done: ${reports.length} file(s)`);
+      else this.logger.debug(`Directory import (${when}): nothing new`);
     } catch (error) {
       this.logger.error(`Directory import (${when}) failed: ${(error as Error).message}`);
     }

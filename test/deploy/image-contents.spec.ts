@@ -3,8 +3,20 @@
  * production dependencies (the image installs with --omit=dev --omit=optional), and every file
  * the build stage copies is in the build context (not excluded by .dockerignore).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from './compose-stack';
 
@@ -24,6 +36,14 @@ function jsFiles(dir: string): string[] {
     return entry.name.endsWith('.js') ? [path] : [];
   });
 }
+
+/**
+ * Development dependencies the service loads only when asked for, falling back without them
+ * (tested below): pino-pretty, for LOG_FORMAT=pretty. The image logs JSON.
+ */
+const LOADED_ONLY_ON_REQUEST: Record<string, string> = {
+  'pino-pretty': 'dist/src/logging/root-logger.js',
+};
 
 /** `require('x')` and `import('x')` specifiers of compiled code, reduced to package names. */
 function packagesRequiredBy(file: string): string[] {
@@ -65,9 +85,40 @@ describe('the runtime image', () => {
     const missing = files.flatMap((file) =>
       packagesRequiredBy(file)
         .filter((name) => !production.has(name) && !builtinModules.includes(name))
+        .filter((name) => LOADED_ONLY_ON_REQUEST[name] !== relative(REPO_ROOT, file))
         .map((name) => `${relative(REPO_ROOT, file)} requires ${name}`),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('logs JSON, and says why, when LOG_FORMAT=pretty is asked of an install without pino-pretty', () => {
+    // The root logger alone, beside a node_modules that has pino but not pino-pretty.
+    const dir = mkdtempSync(join(tmpdir(), 'smartretail-no-pretty-'));
+    try {
+      copyFileSync(join(REPO_ROOT, 'dist/src/logging/root-logger.js'), join(dir, 'root-logger.js'));
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(join(REPO_ROOT, 'node_modules/pino'), join(dir, 'node_modules/pino'));
+      const output = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `require('./root-logger.js')
+             .createRootLogger({ logLevel: 'log', logFormat: 'pretty' })
+             .then((logger) => logger.info('after the fallback'))`,
+        ],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      const lines = output
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: string; msg: string });
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/needs pino-pretty/) }),
+        expect.objectContaining({ level: 'info', msg: 'after the fallback' }),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves the benchmark and load tooling out of the build context, and the product needs none of it', () => {

@@ -24,6 +24,14 @@ interface RunsByFile {
 }
 
 const SAMPLE_DIR = join(REPO_ROOT, 'data');
+
+/** Files a replica's scans found unchanged, from its own /metrics (all datasets summed). */
+async function unchangedFilesCounted(replica: Replica): Promise<number> {
+  const { text } = await request(replica.url).get('/metrics').expect(200);
+  return [...text.matchAll(/^smartretail_import_unchanged_files_total\{[^}]*\} (\d+)$/gm)]
+    .map((m) => Number(m[1]))
+    .reduce((a, b) => a + b, 0);
+}
 const sampleFiles = readdirSync(SAMPLE_DIR).filter((f) => f.endsWith('.csv'));
 
 describe('two replicas sharing one database', () => {
@@ -59,7 +67,8 @@ describe('two replicas sharing one database', () => {
     await lockHolder.query('SELECT pg_advisory_lock($1)', [IMPORT_LOCK_KEY]);
     started = await replicas.start(
       2,
-      db.environment({ LOG_LEVEL: 'log', IMPORT_DIR: importDir, IMPORT_ON_START: 'true' }),
+      // debug: a tick that does nothing (the lock is taken) says so only at debug level.
+      db.environment({ LOG_LEVEL: 'debug', IMPORT_DIR: importDir, IMPORT_ON_START: 'true' }),
       // Scheduled scans every 4 s, two seconds apart, so each replica also takes the lock for
       // scans of its own once the directory has been imported.
       (i) => ({ IMPORT_CRON: `${i * 2}-59/4 * * * * *` }),
@@ -93,12 +102,21 @@ describe('two replicas sharing one database', () => {
       },
       () => `import_runs never settled:\n${outputs()}`,
     );
-    // Both replicas have since completed a scheduled scan under the lock (all files skipped).
+    // Both replicas have since completed a scheduled scan under the lock (all files skipped):
+    // each counted every sample file as unchanged. (Only the first such scan records the skips
+    // and logs "Directory import (tick) done"; later ticks that find nothing new stay quiet.)
     await eventually(
-      () =>
-        started.every((r) => /Directory import \(tick\) done/.test(r.process.output)) || undefined,
+      async () => {
+        const counted = await Promise.all(started.map(unchangedFilesCounted));
+        return counted.every((n) => n >= sampleFiles.length) || undefined;
+      },
       () => `a replica never scanned:\n${outputs()}`,
     );
+    expect(outputs()).toMatch(/Directory import \(tick\) done: 8 file\(s\)/);
+    // One replica's scan found only skips already recorded: it did nothing, and said so only at
+    // debug level.
+    expect(outputs()).not.toMatch(/done: 0 file\(s\)/);
+    expect(outputs()).toMatch(/Directory import \(tick\): nothing new/);
 
     const runs = await runsByFile();
     expect(runs).toHaveLength(sampleFiles.length);

@@ -49,3 +49,10 @@ export const PERSONAL_CLIENT_COLUMNS = [
   'sexe',
   'ville',
 ] as const;
+
+/** The rows as a clients CSV file (header first), plus raw lines for rows that must be bad. */
+export function clientsCsv(rows: ClientRow[], rawLines: string[] = []): string {
+  const columns = Object.keys(aClient()) as (keyof ClientRow)[];
+  const lines = rows.map((row) => columns.map((c) => row[c] ?? '').join(','));
+  return [columns.join(','), ...lines, ...rawLines].join('\n') + '\n';
+}
