@@ -16,6 +16,7 @@ import { verifyDatabaseKeys } from '../database/database-key-check';
 import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
+import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../imports/csv/csv-text-decoder';
 import { datasetForFile } from '../imports/dataset-file-matcher';
 import { ImportFile, importFilesIn } from '../imports/import-directory.service';
 import { createImportEngineContext } from '../imports/import-engine-context';
@@ -43,8 +44,15 @@ async function filesFrom(paths: string[], datasetName?: string): Promise<ImportF
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { atomic: { type: 'boolean', default: false }, dataset: { type: 'string' } },
+    options: {
+      atomic: { type: 'boolean', default: false },
+      dataset: { type: 'string' },
+      encoding: { type: 'string' },
+    },
   });
+  const encoding = values.encoding === undefined ? undefined : parseCsvEncoding(values.encoding);
+  if (values.encoding !== undefined && !encoding)
+    throw new Error(`--encoding must be one of ${CSV_ENCODINGS.join(', ')}`);
   if (!positionals.length) {
     console.error('usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]');
     return 2;
@@ -59,7 +67,7 @@ async function main(): Promise<number> {
       config.dbSsl,
     );
     await verifyDatabaseKeys(config, logger);
-    return await importAll(config, files, values.atomic ? 'atomic' : 'default');
+    return await importAll(config, files, values.atomic ? 'atomic' : 'default', encoding);
   } finally {
     await embedded?.stop();
   }
@@ -69,6 +77,7 @@ async function importAll(
   config: AppConfig,
   files: ImportFile[],
   mode: 'default' | 'atomic',
+  encoding?: CsvEncoding,
 ): Promise<number> {
   const app = await createImportEngineContext(config);
   const imports = app.get(ImportService);
@@ -84,6 +93,7 @@ async function importAll(
           dataset: file.dataset,
           source: 'cli',
           mode,
+          encoding,
           fileName: file.name,
           content: createReadStream(file.path, { highWaterMark: 256 * 1024 }),
           onProgress: (p) => progress.update(p),

@@ -13,6 +13,7 @@ import type { DatasetSpec } from '../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
 import { ImportQueue } from './import-queue';
@@ -32,6 +33,8 @@ export interface ImportRequest {
   mode: ImportMode;
   fileName: string;
   content: AsyncIterable<Buffer>;
+  /** The file's character set when the caller knows it; else decided from the bytes. */
+  encoding?: CsvEncoding;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -145,9 +148,12 @@ export class ImportService {
       // One transaction per file: the data and the run's outcome commit together or not at all.
       await this.tx.runOn(client, { role: 'writer', statementTimeoutMs: 0 }, async (c) => {
         const loader = new CsvFileLoader(c, dataset, id);
-        const outcome = await loader.load(this.measure(request, measured), mode, (p) => {
-          measured.rows = p.rows;
-        });
+        const outcome = await loader.load(
+          this.measure(request, measured),
+          mode,
+          (p) => (measured.rows = p.rows),
+          request.encoding,
+        );
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
         await this.runs.finish(id, this.outcome(outcome, measured), { inTransaction: c });
