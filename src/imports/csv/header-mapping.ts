@@ -87,7 +87,7 @@ export function mapHeader(spec: DatasetSpec, header: string[]): HeaderMapping {
     const other = otherDatasetOf(spec, header);
     if (other) {
       throw invalidInput(
-        `${spec.name}: this is a ${other.name} file (its header has every ${other.name} column), not a ${spec.name} file; expected columns ${columnNames(spec)}`,
+        `${spec.name}: this looks like a ${other.name} file (its header has the ${other.name} columns), not a ${spec.name} file; expected columns ${columnNames(spec)}`,
       );
     }
     if (!positions.size) {
