@@ -73,7 +73,7 @@ function foundList(spec: DatasetSpec, header: string[], positions: Map<string, n
   const cells = header.map((h) => h.trim()).filter((h) => h !== '');
   if (!cells.length) return '(nothing)';
   if (!datasetCatalog.hasPersonalData(spec)) return cells.map((h) => shownText(h, 60)).join(', ');
-  const named = header.filter((_, i) => recognised.has(i)).map((h) => h.trim());
+  const named = header.filter((_, i) => recognised.has(i)).map((h) => shownText(h.trim(), 60));
   const others = cells.length - named.length;
   return [...named, ...(others ? [`${others} other column(s)`] : [])].join(', ');
 }
