@@ -247,6 +247,18 @@ export const SQL_TYPES: Record<ColumnSpec['type'], string> = {
   money: 'numeric(12,2)',
 };
 
+/** What fits in `integer`: a value beyond is "out of range", whatever its other bounds. */
+export const INTEGER_RANGE = { min: -2_147_483_648, max: 2_147_483_647 } as const;
+
+/** What fits in `numeric(12,2)`: 10 digits before the decimal point, 2 after. */
+export const MONEY_DIGITS = { integer: 10, fraction: 2 } as const;
+
+/**
+ * The longest value accepted in a text column, in characters. No name, address or e-mail is
+ * that long; a longer cell is a broken export (or an attack), and personal ones get encrypted.
+ */
+export const TEXT_MAX_LENGTH = 1000;
+
 export class DatasetCatalog {
   private readonly byName = new Map<DatasetName, DatasetSpec>(DATASETS.map((d) => [d.name, d]));
 

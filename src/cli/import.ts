@@ -18,6 +18,7 @@ import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { DATASET_NAMES } from '../catalog/dataset.types';
+import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../imports/csv/csv-text-decoder';
 import { datasetForFile } from '../imports/dataset-file-matcher';
 import { ImportFile, importFilesIn } from '../imports/import-directory.service';
 import { createImportEngineContext } from '../imports/import-engine-context';
@@ -28,9 +29,10 @@ import { formatImportSummary, ImportSummaryRow } from './import-summary';
 
 const CLI = {
   name: 'import',
-  usage: `usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>]
-  --atomic          a file with any invalid row loads nothing
-  --dataset <name>  the dataset of files whose name matches none (${DATASET_NAMES.join(', ')})`,
+  usage: `usage: npm run import -- <file-or-dir>... [--atomic] [--dataset <name>] [--encoding <charset>]
+  --atomic             a file with any invalid row loads nothing
+  --dataset <name>     the dataset of files whose name matches none (${DATASET_NAMES.join(', ')})
+  --encoding <charset> the files' character set, when it cannot be told from the bytes (${CSV_ENCODINGS.join(', ')})`,
 };
 
 /** The path's kind; a path that does not exist is a usage error (one line, exit 2). */
@@ -67,9 +69,16 @@ let stoppedBy: NodeJS.Signals | undefined;
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine(
     process.argv.slice(2),
-    { atomic: { type: 'boolean', default: false }, dataset: { type: 'string' } },
+    {
+      atomic: { type: 'boolean', default: false },
+      dataset: { type: 'string' },
+      encoding: { type: 'string' },
+    },
     { min: 1, max: Infinity },
   );
+  const encoding = values.encoding === undefined ? undefined : parseCsvEncoding(values.encoding);
+  if (values.encoding !== undefined && !encoding)
+    throw new UsageError(`--encoding must be one of ${CSV_ENCODINGS.join(', ')}`);
   const files = await filesFrom(positionals, values.dataset);
   const logger = new Logger('Import');
   // Beside `npm start`, use its embedded PostgreSQL; start (and later stop) one only if none runs.
@@ -95,7 +104,8 @@ async function main(): Promise<number> {
       config.dbSsl,
     );
     await verifyDatabaseKeys(config, logger);
-    return await importAll(config, files, values.atomic ? 'atomic' : 'default', (opened) => {
+    const mode = values.atomic ? 'atomic' : 'default';
+    return await importAll(config, files, mode, encoding, (opened) => {
       engine = opened;
     });
   } finally {
@@ -107,6 +117,7 @@ async function importAll(
   config: AppConfig,
   files: ImportFile[],
   mode: 'default' | 'atomic',
+  encoding: CsvEncoding | undefined,
   onOpen: (engine: INestApplicationContext) => void,
 ): Promise<number> {
   const app = await createImportEngineContext(config);
@@ -124,6 +135,7 @@ async function importAll(
           dataset: file.dataset,
           source: 'cli',
           mode,
+          encoding,
           fileName: file.name,
           content: createReadStream(file.path, { highWaterMark: 256 * 1024 }),
           onProgress: (p) => progress.update(p),

@@ -11,8 +11,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { invalidInput } from '../common/domain-error';
-import { CsvFormat, readCsvRecords } from './csv/csv-record-reader';
-import { mapHeader } from './csv/header-mapping';
+import { CsvEncoding, CsvFormat, readCsvRecords } from './csv/csv-record-reader';
+import { mapHeader, unknownColumnsWarning } from './csv/header-mapping';
 import { StagingRowEncoder } from './csv/staging-row-encoder';
 import {
   copyStagingSql,
@@ -61,6 +61,7 @@ export class CsvFileLoader {
     source: AsyncIterable<Buffer>,
     mode: ImportMode,
     onProgress?: (p: LoadProgress) => void,
+    encoding?: CsvEncoding,
   ): Promise<LoadOutcome> {
     const phases: Record<string, number> = {};
     const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -70,8 +71,9 @@ export class CsvFileLoader {
       return result;
     };
     await this.client.query(createStagingSql(this.spec));
-    const staged = await phase('parse+copy', () => this.stage(source, onProgress));
+    const staged = await phase('parse+copy', () => this.stage(source, onProgress, encoding));
     const warnings = staged.warnings;
+    if (!staged.rowsRead) warnings.push('the file has a header line but no rows');
     if (staged.parseRejected) {
       await this.sql(moveParseRejectionsSql.record);
       await this.sql(moveParseRejectionsSql.drop, false);
@@ -118,17 +120,16 @@ export class CsvFileLoader {
   private async stage(
     source: AsyncIterable<Buffer>,
     onProgress?: (p: LoadProgress) => void,
+    encoding?: CsvEncoding,
   ): Promise<StagedFile> {
     const format: Partial<CsvFormat> = {};
-    const records = readCsvRecords(source, format);
+    const records = readCsvRecords(source, format, encoding);
     const header = await records.next();
     if (header.done) throw invalidInput(`${this.spec.name}: the file is empty (no header line)`);
     const mapping = mapHeader(this.spec, header.value.fields);
-    const warnings = mapping.unknown.length
-      ? [`unknown column(s) ignored: ${mapping.unknown.join(', ')}`]
-      : [];
-    const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields.length, {
-      decimalComma: format.delimiter === ';',
+    const warnings = unknownColumnsWarning(mapping.unknown);
+    const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields, {
+      decimalComma: format.delimiter !== ',',
     });
     const copy = this.client.query(copyFrom(copyStagingSql));
     // When the connection dies mid-COPY (PostgreSQL stopped), the stream errors and forgets its

@@ -14,6 +14,7 @@ import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-err
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
 import { isInterrupted } from '../database/transaction-interrupter';
+import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
 import { ImportQueue } from './import-queue';
@@ -39,6 +40,8 @@ export interface ImportRequest {
   mode: ImportMode;
   fileName: string;
   content: AsyncIterable<Buffer>;
+  /** The file's character set when the caller knows it; else decided from the bytes. */
+  encoding?: CsvEncoding;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -161,10 +164,15 @@ export class ImportService {
         const loader = new CsvFileLoader(c, dataset, id);
         // The loader counts rows as it parses: report them now, not with the next chunk read
         // (the last report would otherwise show the rows before the file's last chunk).
-        const outcome = await loader.load(this.measure(request, measured), mode, (p) => {
-          measured.rows = p.rows;
-          request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
-        });
+        const outcome = await loader.load(
+          this.measure(request, measured),
+          mode,
+          (p) => {
+            measured.rows = p.rows;
+            request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
+          },
+          request.encoding,
+        );
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
         await this.runs.finish(id, this.outcome(outcome, measured), { inTransaction: c });

@@ -29,6 +29,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DATASET_NAMES } from '../catalog/dataset.types';
+import { CSV_ENCODINGS } from './csv/csv-text-decoder';
 import { ImportReportDto, ImportRunPageDto } from './dto/import-report.dto';
 import { Roles } from '../auth/access.decorators';
 import { ListImportsQuery } from './dto/list-imports.query';
@@ -54,6 +55,12 @@ export class ImportsController {
   @ApiOperation({ summary: 'Import a CSV file (streamed into the database, one transaction)' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiQuery({ name: 'mode', enum: ['default', 'atomic'], required: false })
+  @ApiQuery({
+    name: 'encoding',
+    enum: CSV_ENCODINGS,
+    required: false,
+    description: 'The file’s character set; by default decided from its bytes (BOM, valid UTF-8)',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -63,7 +70,10 @@ export class ImportsController {
     },
   })
   @ApiCreatedResponse({ type: ImportReportDto })
-  @ApiBadRequestResponse({ description: 'Empty file, missing columns, atomic refusal, bad mode' })
+  @ApiBadRequestResponse({
+    description:
+      'Empty file, not a CSV text file, no header line, missing or repeated columns, unterminated quote, atomic refusal, bad mode or encoding',
+  })
   @ApiNotFoundResponse({ description: 'No such dataset' })
   @ApiPayloadTooLargeResponse({ description: 'Larger than IMPORT_MAX_BYTES; nothing imported' })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not multipart/form-data' })

@@ -1,7 +1,8 @@
 /**
- * A file the importer cannot read (UTF-16 content under a CSV name) in the scanned directory:
- * it is recorded as failed with its reason, every other file still loads, nothing is left
- * `running`, and the same bad content is not retried on every tick, only once it changes.
+ * A file the importer cannot read (a ZIP archive, as a workbook saved under a CSV name) in the
+ * scanned directory: it is recorded as failed with its reason, every other file still loads,
+ * nothing is left `running`, and the same bad content is not retried on every tick, only once it
+ * changes. (UTF-16 with a byte order mark, the poison this spec used to carry, is now decoded.)
  */
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,16 @@ import request from 'supertest';
 import { ImportDirectoryService } from '../../src/imports/import-directory.service';
 import { fixture, ImportHarness } from '../support/import-harness';
 
-const UTF16_CLIENTS =
-  '\ufeffclient_id,nom,prenom,email,date_naissance,sexe,ville\n1,Zorro,Diego,diego@example.com,1990-01-01,H,Lyon\n';
+const CLIENTS =
+  'client_id,nom,prenom,email,date_naissance,sexe,ville\n1,Zorro,Diego,diego@example.com,1990-01-01,H,Lyon\n';
+// A ZIP local file header with the CSV stored uncompressed: personal text inside binary content.
+const ZIPPED_CLIENTS = Buffer.concat([
+  Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x0a, 0, 0, 0, 0, 0]),
+  Buffer.alloc(16),
+  Buffer.from([11, 0, 0, 0]),
+  Buffer.from('clients.csv'),
+  Buffer.from(CLIENTS),
+]);
 
 describe('a poison file in the scanned directory', () => {
   let h: ImportHarness;
@@ -24,7 +33,7 @@ describe('a poison file in the scanned directory', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'poison-'));
-    writeFileSync(join(dir, 'clients.csv'), Buffer.from(UTF16_CLIENTS, 'utf16le'));
+    writeFileSync(join(dir, 'clients.csv'), ZIPPED_CLIENTS);
     copyFileSync(fixture('ok/magasins_quoted.csv'), join(dir, 'magasins.csv'));
     copyFileSync(fixture('ok/cameras_timestamps.csv'), join(dir, 'cameras.csv'));
     // Loyalty cards of clients that never loaded: rejected as orphans, counted, not lost.
@@ -45,7 +54,7 @@ describe('a poison file in the scanned directory', () => {
       ['cameras', 'succeeded'],
     ]);
     const clients = reports[0];
-    expect(clients.error).toBeTruthy();
+    expect(clients.error).toMatch(/^not a CSV text file: a ZIP archive/);
     expect(clients.error).not.toMatch(/Zorro|Diego|diego@/);
     expect(reports[2].counts).toMatchObject({ rowsRead: 1, rejected: 1, inserted: 0 });
     expect((await runs()).filter((r) => r.status === 'running')).toEqual([]);
@@ -69,10 +78,7 @@ describe('a poison file in the scanned directory', () => {
   });
 
   it('retries the file once its content changes', async () => {
-    writeFileSync(
-      join(dir, 'clients.csv'),
-      'client_id,nom,prenom,email,date_naissance,sexe,ville\n1,Zorro,Diego,diego@example.com,1990-01-01,H,Lyon\n',
-    );
+    writeFileSync(join(dir, 'clients.csv'), CLIENTS);
     const reports = await scan();
     expect(reports.map((r) => [r.dataset, r.status])).toEqual([['clients', 'succeeded']]);
   });

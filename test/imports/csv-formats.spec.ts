@@ -102,14 +102,25 @@ describe('CSV formats the importer accepts', () => {
     expect(failure?.message).toMatch(/the file is empty/);
   });
 
-  it('refuses a file that stops being UTF-8 half-way instead of loading mangled text', async () => {
-    const before = (await h.rows('clients')).length;
+  it('rejects, by line, the rows of a UTF-8 file that hold invalid bytes, and loads the others as UTF-8', async () => {
     const { report, failure } = await h.importFile(
       fixture('not-ok/clients_invalid_utf8_late.csv'),
       'clients',
     );
-    expect(report.status).toBe('failed');
-    expect(failure?.message).toMatch(/not valid UTF-8/);
-    expect(await h.rows('clients')).toHaveLength(before);
+    expect(failure).toBeUndefined();
+    expect(report.counts).toMatchObject({ rowsRead: 2001, inserted: 2000, rejected: 1 });
+    expect(report.rejections).toEqual([
+      {
+        line: 2002,
+        column: 'nom',
+        reason: "holds bytes that are not valid in the file's character set (invalid UTF-8?)",
+        value: '[redacted]',
+      },
+    ]);
+    const rows = await h.rows('clients');
+    expect(rows.find((r) => r.client_id === 100)).toMatchObject({
+      nom: 'Lefèvre100',
+      ville: 'Besançon',
+    });
   });
 });

@@ -155,4 +155,22 @@ describe('npm run import (CLI)', () => {
     expect(Number(total[1])).toBe(3 + read);
     expect(total.at(-1)).toBe('succeeded');
   });
+
+  it('reads a file in the character set --encoding names, and refuses an unknown one', async () => {
+    const utf16 = fixture('not-ok/clients_utf16le_no_bom.csv');
+    const guessed = await finished(runCli(db, [utf16, '--dataset', 'clients']));
+    expect(guessed.code).toBe(1);
+    expect(guessed.output).toMatch(/failed .*: not a CSV text file: .*encoding=utf-16le/);
+    expect(guessed.output).not.toMatch(/zq/i);
+    const told = await finished(
+      runCli(db, [utf16, '--dataset', 'clients', '--encoding', 'UTF16LE']),
+    );
+    expect(told.output).toMatch(/→ clients: succeeded .* 1 read, 1 inserted/);
+    expect(told.code).toBe(0);
+    const unknown = await finished(runCli(db, [utf16, '--encoding', 'ebcdic']));
+    expect(unknown.output).toMatch(
+      /--encoding must be one of utf-8, windows-1252, utf-16le, utf-16be/,
+    );
+    expect(unknown.code).toBe(2);
+  });
 });

@@ -98,7 +98,7 @@ describe('import semantics', () => {
         { line: 6, column: 'nom', reason: 'required value is missing', value: '[redacted]' },
         { line: 7, column: 'client_id', reason: 'must be >= 1', value: '0' },
         { line: 8, column: 'client_id', reason: 'not an integer', value: 'abc' },
-        { line: 9, column: null, reason: 'expected 8 fields, found 3' },
+        { line: 9, column: 'email', reason: '8 fields expected, 3 found' },
       ]);
       const stored = await h.query<{ value: string | null }>(
         `SELECT value FROM import_rejections WHERE run_id = $1`,

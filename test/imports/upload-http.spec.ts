@@ -80,7 +80,7 @@ describe('POST /imports/{dataset} and the import history API', () => {
       .expect(415);
   });
 
-  it('answers 400 for an empty file, a missing file field and an unknown mode', async () => {
+  it('answers 400 for an empty file, a missing file field, an unknown mode and an unknown encoding', async () => {
     const empty = await http()
       .post('/imports/clients')
       .attach('file', fixture('not-ok/empty.csv'))
@@ -92,6 +92,13 @@ describe('POST /imports/{dataset} and the import history API', () => {
       .post('/imports/clients?mode=sometimes')
       .attach('file', fixture('ok/clients.csv'))
       .expect(400);
+    const encoding = await http()
+      .post('/imports/clients?encoding=ebcdic')
+      .attach('file', fixture('ok/clients.csv'))
+      .expect(400);
+    expect(encoding.body.message).toBe(
+      'encoding must be one of utf-8, windows-1252, utf-16le, utf-16be',
+    );
   });
 
   it('answers 400 naming missing columns, and 400 in atomic mode when a row is bad', async () => {

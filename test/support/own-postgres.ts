@@ -74,7 +74,7 @@ export class OwnPostgres {
   }
 
   config(overrides: Environment = {}): AppConfig {
-    return loadConfig(serviceEnvironment(this.url, { IMPORT_CRON: '0 0 3 1 1 *', ...overrides }), {
+    return loadConfig(serviceEnvironment(this.url, overrides), {
       embedded: false,
     });
   }

@@ -38,6 +38,9 @@ export function serviceEnvironment(databaseUrl: string, overrides: Environment =
     GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
     LOG_LEVEL: 'warn',
     IMPORT_ON_START: 'false',
+    // No scheduled scan of the repository's data/ landing in the middle of a test's counts;
+    // tests of the schedule set their own.
+    IMPORT_CRON: '0 0 3 1 1 *',
     ...overrides,
   };
 }

@@ -1,15 +1,15 @@
 /**
- * Streams CSV records out of raw bytes without holding the file: detects the character set
- * (UTF-8 with or without BOM, else Windows-1252/Latin-1) and the delimiter (`,` or `;`), then
- * yields each record with the physical line it starts on (the header is line 1).
+ * Streams CSV records out of raw bytes without holding the file: decodes the text (see
+ * csv-text-decoder.ts for how the character set is decided), detects the delimiter (`,`, `;` or
+ * tab), then yields each record with the physical line it starts on (the header is line 1).
  */
 import { parse } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { TextDecoder } from 'node:util';
 import { invalidInput } from '../../common/domain-error';
+import { CsvEncoding, decodeCsvText } from './csv-text-decoder';
 
-export type CsvEncoding = 'utf-8' | 'windows-1252';
-export type CsvDelimiter = ',' | ';';
+export type { CsvEncoding } from './csv-text-decoder';
+export type CsvDelimiter = ',' | ';' | '\t';
 
 export interface CsvFormat {
   encoding: CsvEncoding;
@@ -21,78 +21,23 @@ export interface CsvRecord {
   fields: string[];
 }
 
-/** Enough bytes to see some accented text before deciding the character set. */
-const SNIFF_BYTES = 64 * 1024;
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Decodes the byte stream to text. The first 64 KiB decide: valid UTF-8 → UTF-8 (a BOM is
- * dropped), else Windows-1252 (a superset of Latin-1's printable range). A file that turns out
- * to be invalid UTF-8 further on is refused rather than silently mangled.
+ * The longest record read. csv-parse buffers a record until it ends, so without a bound an
+ * unterminated quote near the top of a 2 GB upload would buffer the whole file in memory.
  */
-async function* decode(
-  source: AsyncIterable<Buffer>,
-  format: Partial<CsvFormat>,
-): AsyncGenerator<string> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let decoder: TextDecoder | undefined;
-  let decodedBytes = 0;
-  const decodeChunk = (chunk: Buffer): string => {
-    try {
-      const text = decoder!.decode(chunk, { stream: true });
-      decodedBytes += chunk.length;
-      return text;
-    } catch {
-      throw invalidInput(
-        `the file is not valid UTF-8 (invalid bytes after byte ${decodedBytes}); save it as UTF-8 or Windows-1252 throughout`,
-      );
-    }
-  };
-  const choose = (): string => {
-    const head = Buffer.concat(pending);
-    pending = [];
-    format.encoding = isUtf8(head) ? 'utf-8' : 'windows-1252';
-    decoder = new TextDecoder(format.encoding, { fatal: format.encoding === 'utf-8' });
-    return decodeChunk(head);
-  };
-  for await (const chunk of source) {
-    if (decoder) {
-      yield decodeChunk(chunk);
-      continue;
-    }
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= SNIFF_BYTES) yield choose();
-  }
-  if (!decoder) yield choose();
-  try {
-    yield decoder!.decode();
-  } catch {
-    throw invalidInput('the file is not valid UTF-8 (it ends in the middle of a character)');
-  }
-}
+export const MAX_RECORD_CHARS = 1024 * 1024;
 
-/** The delimiter is whichever of `,` and `;` appears more often in the header, outside quotes. */
+/** The delimiter is whichever of `,`, `;` and tab appears most often in the header, outside quotes. */
 export function detectDelimiter(text: string): CsvDelimiter {
-  let commas = 0;
-  let semicolons = 0;
+  const counts = { ',': 0, ';': 0, '\t': 0 };
   let quoted = false;
   for (const ch of text) {
     if (ch === '"') quoted = !quoted;
     else if (!quoted && (ch === '\n' || ch === '\r')) break;
-    else if (!quoted && ch === ',') commas++;
-    else if (!quoted && ch === ';') semicolons++;
+    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch]++;
   }
-  return semicolons > commas ? ';' : ',';
+  if (counts['\t'] > counts[','] && counts['\t'] > counts[';']) return '\t';
+  return counts[';'] > counts[','] ? ';' : ',';
 }
 
 function lineBreaks(fields: string[]): number {
@@ -104,22 +49,57 @@ function lineBreaks(fields: string[]): number {
   return n;
 }
 
+/**
+ * A parse error aborts the file: csv-parse cannot resume after one. The message names the line
+ * the broken record starts on (where an unterminated quote opens) and never echoes the data.
+ */
+function malformed(error: unknown, line: number): unknown {
+  if (!(error instanceof Error && 'code' in error)) return error;
+  switch (String(error.code)) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return invalidInput(
+        `unterminated quote: the quoted field opened on line ${line} never closes; nothing was imported`,
+      );
+    case 'CSV_MAX_RECORD_SIZE':
+      return invalidInput(
+        `line ${line}: a record longer than ${MAX_RECORD_CHARS} characters starts here (an unterminated quote, or not a CSV file); nothing was imported`,
+      );
+    default:
+      return String(error.code).startsWith('CSV_')
+        ? invalidInput(
+            `malformed CSV at line ${line} (${String(error.code)}); nothing was imported`,
+          )
+        : error;
+  }
+}
+
 /** Yields every non-empty record, header first. `format` is filled in once known. */
 export async function* readCsvRecords(
   source: AsyncIterable<Buffer>,
   format: Partial<CsvFormat>,
+  encoding?: CsvEncoding,
 ): AsyncGenerator<CsvRecord> {
-  const text = decode(source, format);
+  const text = decodeCsvText(source, (chosen) => (format.encoding = chosen), encoding);
   let first = await text.next();
   while (!first.done && first.value === '') first = await text.next();
   if (first.done) return;
   format.delimiter = detectDelimiter(first.value.replace(/^\uFEFF/, ''));
+  // Lines are counted as csv-parse produces records, not as they are consumed: an error ends
+  // the stream before the records buffered ahead of it are read, and must name its own line.
+  let line = 1;
+  const starts: number[] = [];
   const parser = parse({
     delimiter: format.delimiter,
     bom: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
+    max_record_size: MAX_RECORD_CHARS,
+    on_record: (fields: string[]) => {
+      starts.push(line);
+      line += 1 + lineBreaks(fields);
+      return fields;
+    },
   });
   async function* rest(): AsyncGenerator<string> {
     yield first.value as string;
@@ -128,18 +108,13 @@ export async function* readCsvRecords(
   const input = Readable.from(rest());
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
-  let line = 1;
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
-      const start = line;
-      line += 1 + lineBreaks(fields);
+      const start = starts.shift()!;
       if (fields.length === 1 && fields[0].trim() === '') continue;
       yield { line: start, fields };
     }
   } catch (error) {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')) {
-      throw invalidInput(`malformed CSV near line ${line}: ${error.message}`);
-    }
-    throw error;
+    throw malformed(error, line);
   }
 }

@@ -7,6 +7,7 @@
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { FieldContext, parseField } from './field-parsers';
 import type { HeaderMapping } from './header-mapping';
+import { shownText } from './shown-text';
 
 export const REDACTED = '[redacted]';
 const NULL = '\\N';
@@ -20,11 +21,11 @@ export function copyText(value: string | null): string {
   );
 }
 
-/** Rejected values are stored for the operator, capped and never personal. */
+/** Rejected values are stored for the operator, capped, control characters made visible, never personal. */
 function shownValue(raw: string | undefined, personal: boolean | undefined): string | null {
   if (raw === undefined) return null;
   if (personal) return REDACTED;
-  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+  return shownText(raw, 200);
 }
 
 export interface EncodedRow {
@@ -37,26 +38,25 @@ export interface EncodedRow {
 export class StagingRowEncoder {
   private readonly nullColumns: string;
   private readonly keyIndex: number;
+  /** The header's width without its trailing nameless cells (a trailing delimiter). */
+  private readonly width: number;
 
   constructor(
     private readonly spec: DatasetSpec,
     private readonly mapping: HeaderMapping,
-    private readonly headerWidth: number,
+    private readonly header: string[],
     private readonly ctx: FieldContext,
   ) {
     this.nullColumns = spec.columns.map(() => NULL).join('\t');
     this.keyIndex = spec.columns.findIndex((c) => c.name === spec.primaryKey);
+    let width = header.length;
+    while (width > 1 && header[width - 1].trim() === '') width--;
+    this.width = width;
   }
 
   encode(line: number, fields: string[]): EncodedRow {
-    if (fields.length !== this.headerWidth) {
-      return this.reject(
-        line,
-        null,
-        `expected ${this.headerWidth} fields, found ${fields.length}`,
-        null,
-      );
-    }
+    const wrongCount = this.fieldCountProblem(line, fields);
+    if (wrongCount) return wrongCount;
     const values: string[] = [];
     let key = NaN;
     for (let i = 0; i < this.spec.columns.length; i++) {
@@ -75,6 +75,29 @@ export class StagingRowEncoder {
       rejected: false,
       key,
     };
+  }
+
+  /**
+   * A row must have as many fields as the header names; empty fields past them (a trailing
+   * delimiter) are tolerated. Fewer fields means values shifted or lost: never guess which.
+   * The column reported is the first one missing, or the first field too many.
+   */
+  private fieldCountProblem(line: number, fields: string[]): EncodedRow | undefined {
+    let n = fields.length;
+    while (n > this.width && fields[n - 1].trim() === '') n--;
+    if (n === this.width) return undefined;
+    const reason = `${this.width} fields expected, ${fields.length} found`;
+    const column =
+      n < this.width
+        ? this.columnNameAt(n)
+        : `field ${this.width + 1} (after ${this.columnNameAt(this.width - 1)})`;
+    return this.reject(line, column, reason, null);
+  }
+
+  /** The catalog name of the header's i-th cell, or the cell itself for an ignored column. */
+  private columnNameAt(index: number): string {
+    const mapped = this.mapping.indexes.indexOf(index);
+    return mapped >= 0 ? this.spec.columns[mapped].name : shownText(this.header[index].trim(), 60);
   }
 
   private reject(

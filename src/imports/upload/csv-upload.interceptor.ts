@@ -18,6 +18,7 @@ import { Observable } from 'rxjs';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput, notFound } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
+import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../csv/csv-text-decoder';
 import { datasetForFile } from '../dataset-file-matcher';
 import { ImportQueue } from '../import-queue';
 import type { ImportMode } from '../import-report';
@@ -38,6 +39,13 @@ function parseMode(mode: unknown): ImportMode {
   if (mode === undefined || mode === 'default') return 'default';
   if (mode === 'atomic') return 'atomic';
   throw invalidInput('mode must be "default" or "atomic"');
+}
+
+function parseEncoding(encoding: unknown): CsvEncoding | undefined {
+  if (encoding === undefined) return undefined;
+  const parsed = typeof encoding === 'string' ? parseCsvEncoding(encoding) : undefined;
+  if (!parsed) throw invalidInput(`encoding must be one of ${CSV_ENCODINGS.join(', ')}`);
+  return parsed;
 }
 
 export const tooLarge = (maxBytes: number): DomainError =>
@@ -66,6 +74,7 @@ export class CsvUploadInterceptor implements NestInterceptor {
     const dataset = datasetForFile(`${String(req.params.dataset)}.csv`);
     if (!dataset) throw notFound(`no dataset named ${String(req.params.dataset)}`);
     const mode = parseMode(req.query.mode);
+    const encoding = parseEncoding(req.query.encoding);
     if (!req.is('multipart/form-data')) {
       throw new DomainError(
         DomainErrorCode.UnsupportedMediaType,
@@ -77,7 +86,7 @@ export class CsvUploadInterceptor implements NestInterceptor {
     await this.receive(req, res, dataset, mode);
     if (!req.file) throw invalidInput(`no file in the field "${UPLOAD_FIELD}"`);
     const { path, size, originalname } = req.file;
-    req[UPLOAD] = { dataset, mode, fileName: originalname, path, size };
+    req[UPLOAD] = { dataset, mode, encoding, fileName: originalname, path, size };
     // The import removes it when done; this covers a request that ends before it gets there.
     res.once('close', () => removeSpooled(path));
     return next.handle();

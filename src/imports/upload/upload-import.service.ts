@@ -19,6 +19,7 @@ export class UploadImportService {
         dataset: upload.dataset,
         source: 'upload',
         mode: upload.mode,
+        encoding: upload.encoding,
         fileName: upload.fileName,
         content,
       });

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetSpec } from '../../catalog/dataset.types';
+import type { CsvEncoding } from '../csv/csv-text-decoder';
 import type { ImportMode } from '../import-report';
 
 export const SPOOL_DIR = join(tmpdir(), 'smartretail-uploads');
@@ -26,6 +27,8 @@ export interface SpooledFile {
 export interface ReceivedUpload extends SpooledFile {
   dataset: DatasetSpec;
   mode: ImportMode;
+  /** `?encoding=`, when the uploader names the file's character set. */
+  encoding?: CsvEncoding;
   fileName: string;
 }
 
