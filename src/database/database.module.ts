@@ -36,6 +36,6 @@ import { TransactionInterrupter } from './transaction-interrupter';
     }),
   ],
   providers: [RoleScopedTransactions, TransactionInterrupter],
-  exports: [RoleScopedTransactions],
+  exports: [RoleScopedTransactions, TransactionInterrupter],
 })
 export class DatabaseModule {}

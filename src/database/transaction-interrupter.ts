@@ -78,7 +78,15 @@ export class TransactionInterrupter implements BeforeApplicationShutdown {
     return transaction;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
+    return this.interruptAll();
+  }
+
+  /**
+   * Rolls back every open interruptible transaction and refuses new ones. Idempotent: shutdown
+   * hooks of the import engine call it too, then wait for their own bookkeeping.
+   */
+  async interruptAll(): Promise<void> {
     this.shuttingDown = true;
     const victims = [...this.open].filter((transaction) => transaction.interrupt());
     if (!victims.length) return;

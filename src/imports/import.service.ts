@@ -6,14 +6,14 @@
  * records an outcome: in the file's transaction, after it, or, when the database is gone,
  * as soon as it is back (RunOutcomeRecorder).
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
-import { isInterrupted } from '../database/transaction-interrupter';
+import { isInterrupted, TransactionInterrupter } from '../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
@@ -61,6 +61,9 @@ export const ZERO_COUNTS: ImportCounts = {
   rejected: 0,
 };
 
+/** Bounds the wait for interrupted runs to be recorded at shutdown. */
+const SHUTDOWN_BOOKKEEPING_MS = 10_000;
+
 /** A file may take minutes (no statement timeout); shutdown rolls it back as `interrupted`. */
 const FILE_TRANSACTION: TransactionScope = {
   role: 'writer',
@@ -79,8 +82,9 @@ interface Measured {
 }
 
 @Injectable()
-export class ImportService {
+export class ImportService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Imports');
+  private readonly inFlight = new Set<Promise<ImportResult>>();
 
   constructor(
     private readonly tx: RoleScopedTransactions,
@@ -89,6 +93,7 @@ export class ImportService {
     private readonly lock: ImportLock,
     private readonly events: ImportRunEvents,
     private readonly recorder: RunOutcomeRecorder,
+    private readonly interrupter: TransactionInterrupter,
   ) {}
 
   /**
@@ -96,6 +101,30 @@ export class ImportService {
    * come in time or the database is unavailable; input failures come back in `failure`.
    */
   async importContent(request: ImportRequest): Promise<ImportResult> {
+    const running = this.queuedImport(request);
+    this.inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      this.inFlight.delete(running);
+    }
+  }
+
+  /**
+   * Shutdown: roll back the files in progress, then wait (bounded) until their runs are recorded
+   * as interrupted, so nothing closes the pool under that bookkeeping.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.interrupter.interruptAll();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_BOOKKEEPING_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private async queuedImport(request: ImportRequest): Promise<ImportResult> {
     const dataset = request.dataset.name;
     const asked = Date.now();
     const turn = await this.queue.enter(dataset);

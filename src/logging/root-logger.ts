@@ -47,9 +47,10 @@ export async function createRootLogger(settings: LogSettings): Promise<Logger> {
       // A request logged whole would carry its query string (tokens, e-mail look-ups): never.
       serializers: { req: safeRequest },
     },
-    // Synchronous writes: a line logged just before process.exit() is not lost, and lines of
-    // one process never interleave. The service logs a few lines per request, not thousands.
-    pretty ?? pino.destination({ dest: 1, sync: true }),
+    // process.stdout writes synchronously to files, pipes and terminals on Linux (Node's
+    // documented behaviour), so a line logged just before process.exit() is not lost and lines
+    // never interleave; going through the stream (not fd 1) also lets a test read the log.
+    pretty ?? process.stdout,
   );
   if (settings.logFormat === 'pretty' && !pretty) {
     logger.warn(
