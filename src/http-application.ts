@@ -2,11 +2,12 @@
  * Builds the Nest application with the cross-cutting HTTP setup (validation, error filter,
  * request ids, OpenAPI). Shared by main.ts and the end-to-end tests so both run the same stack.
  */
-import { INestApplication, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { setUpOpenApi } from './common/openapi';
+import { validationPipe } from './common/query/query-validation';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
 
@@ -18,9 +19,7 @@ export async function createHttpApplication(config: AppConfig): Promise<INestApp
     bufferLogs: false,
   });
   app.use(requestIdMiddleware);
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-  );
+  app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new HttpExceptionFilter());
   setUpOpenApi(app);
   return app;

@@ -12,7 +12,6 @@ import { DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility, RECORD_ACCESS } from '../catalog/record-visibility';
 import { forbidden, notFound } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
-import { parseId } from '../common/query-values';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { DatasetsRepository, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
@@ -76,9 +75,8 @@ export class DatasetsService {
     return `{"dataset":${JSON.stringify(source.spec.name)},"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
   }
 
-  async get(caller: Caller, dataset: string, rawId: string): Promise<RecordRow> {
+  async get(caller: Caller, dataset: string, id: number): Promise<RecordRow> {
     const source = this.sourceFor(caller, dataset);
-    const id = parseId('id', rawId);
     const row = await this.read(
       caller,
       source,

@@ -84,7 +84,7 @@ export class ImportsController {
   @ApiOperation({ summary: 'Import history, newest first' })
   @ApiOkResponse({ type: ImportRunPageDto })
   list(@Query() query: ListImportsQuery): Promise<ImportRunPage> {
-    return this.history.list(query.limit, query.offset);
+    return this.history.list(query.limit ?? 50, query.offset ?? 0);
   }
 
   @Get(':id')

@@ -106,13 +106,13 @@ describe('audit of clear personal data', () => {
     });
 
     it.each([
-      ['from=yesterday', 'from must be an ISO 8601 date or date-time'],
-      ['limit=5000', 'limit must not be greater than 1000'],
+      ['from=yesterday', 'from must be a date or date-time (YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]])'],
+      ['limit=5000', 'limit must be an integer from 1 to 1000'],
       ['cursor=bm9wZQ', 'cursor is not a cursor of this audit listing'],
-      ['user=alice', 'property user should not exist'],
+      ['user=alice', 'unknown query parameter "user"'],
     ])('answers 400 to ?%s', async (query, message) => {
       const res = await get(`/audit?${query}`, 'admin').expect(400);
-      expect(JSON.stringify(res.body.message)).toContain(message);
+      expect(res.body.message).toContain(message);
     });
   });
 
