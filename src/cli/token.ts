@@ -13,7 +13,7 @@ import { parseTokenArguments, TokenArgumentError } from './token-arguments';
 
 const USAGE = `usage: npm run token -- <${DATABASE_ROLES.join('|')}> [--sub NAME] [--ttl DURATION]
   --sub  token subject recorded in the audit log (default: the role name)
-  --ttl  lifetime: 30s, 15m, 1h, 7d (default: 1h, at most 30d)`;
+  --ttl  lifetime: 30s, 15m, 1h, 7d (default: 1h, at most the service's JWT_MAX_TTL, 24h by default)`;
 
 function main(argv: string[]): number {
   let request;
@@ -27,6 +27,13 @@ function main(argv: string[]): number {
   try {
     // Log lines go to stderr: stdout carries the token only, so `$(npm run -s token ...)` works.
     const { config } = resolveRuntimeConfig(process.env, { log: (m: string) => console.error(m) });
+    if (request.ttlSeconds > config.jwtMaxTtlSeconds) {
+      // The service would refuse it: better said now than at the first request.
+      console.error(
+        `--ttl must be at most JWT_MAX_TTL (${config.jwtMaxTtlSeconds}s), the longest lifetime the service accepts\n${USAGE}`,
+      );
+      return 2;
+    }
     process.stdout.write(`${signRoleToken(config, request)}\n`);
     return 0;
   } catch (error) {

@@ -36,6 +36,8 @@ export class AppConfig {
   readonly jwtSecret: string;
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
+  readonly jwtMaxTtlSeconds: number;
+  readonly jwtClockSkewSeconds: number;
   readonly appDbPassword: string;
   readonly grafanaDbPassword: string;
   readonly logLevel: string;
@@ -67,6 +69,8 @@ export class AppConfig {
     this.jwtSecret = env.JWT_SECRET;
     this.jwtIssuer = env.JWT_ISSUER || undefined;
     this.jwtAudience = env.JWT_AUDIENCE || undefined;
+    this.jwtMaxTtlSeconds = env.JWT_MAX_TTL ?? 86_400;
+    this.jwtClockSkewSeconds = env.JWT_CLOCK_SKEW_S ?? 30;
     this.appDbPassword = env.APP_DB_PASSWORD;
     this.grafanaDbPassword = env.GRAFANA_DB_PASSWORD;
     this.logLevel = env.LOG_LEVEL ?? 'log';

@@ -14,6 +14,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { parseDurationSeconds } from './duration';
 import { IsSecretKey } from './secret-key.validator';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -92,6 +93,22 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   JWT_AUDIENCE?: string;
+
+  /** The longest lifetime the service accepts in a token, whoever signed it. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => parseDurationSeconds(value) ?? toInt({ value }))
+  @IsInt({ message: 'JWT_MAX_TTL must be a duration like 30m, 24h or 7d (or seconds)' })
+  @Min(60, { message: 'JWT_MAX_TTL must be at least 1m' })
+  @Max(30 * 86400, { message: 'JWT_MAX_TTL must be at most 30d' })
+  JWT_MAX_TTL?: number;
+
+  /** Leeway for `iat` and `nbf` set by an issuer whose clock runs slightly ahead. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_CLOCK_SKEW_S must be an integer number of seconds from 0 to 300' })
+  @Min(0)
+  @Max(300)
+  JWT_CLOCK_SKEW_S?: number;
 
   @IsString({ message: 'APP_DB_PASSWORD must be set (the password of the app_user database role)' })
   @MinLength(16, { message: 'APP_DB_PASSWORD must be at least 16 characters' })
