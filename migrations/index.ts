@@ -13,6 +13,7 @@ import { CreateReadinessProbe1795564820000 } from './1795564820000-CreateReadine
 import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyCheckValues';
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
+import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   CreateKpiViews1795564821000,
   CreateKeyCheckValues1795564830000,
   RecordImportFailureKinds1795564840000,
+  SeparateAuditCorrelationId1795564880000,
 ];

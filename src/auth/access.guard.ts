@@ -7,7 +7,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { forbidden } from '../common/domain-error';
-import { requestIdOf } from '../common/request-id';
+import { correlationIdOf, requestIdOf } from '../common/request-id';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
 import { PUBLIC_KEY, ROLES_KEY } from './access.decorators';
 import { CALLER_KEY, Caller } from './caller';
@@ -38,7 +38,11 @@ export class AccessGuard implements CanActivate {
     if (!match) throw unauthenticated();
     const token = this.tokens.verify(match[1]);
     if (!roles.includes(token.role)) throw forbidden();
-    const caller: Caller = { ...token, requestId: requestIdOf(req) };
+    const caller: Caller = {
+      ...token,
+      requestId: requestIdOf(req),
+      correlationId: correlationIdOf(req),
+    };
     (req as unknown as Record<string, unknown>)[CALLER_KEY] = caller;
     return true;
   }

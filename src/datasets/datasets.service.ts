@@ -112,7 +112,7 @@ export class DatasetsService {
         const result = await work(client);
         if (audited) {
           const ids = servedIds(result);
-          await this.audit.recordPersonalRead(client, source.spec.name, ids, caller.requestId);
+          await this.audit.recordPersonalRead(client, source.spec.name, ids, caller);
         }
         return result;
       },
