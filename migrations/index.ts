@@ -14,6 +14,7 @@ import { CreateKpiViews1795564821000 } from './1795564821000-CreateKpiViews';
 import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyCheckValues';
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
 import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
+import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-RevokeBlindIndexKeyFromAnalyst';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   CreateKeyCheckValues1795564830000,
   RecordImportFailureKinds1795564840000,
   SeparateAuditCorrelationId1795564880000,
+  RevokeBlindIndexKeyFromAnalyst1795564881000,
 ];

@@ -18,7 +18,7 @@ export class AuditService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = query.cursor;
     const rows = await this.transactions.run(
-      { role: caller.role, readOnly: true, claims: caller.claims },
+      { role: caller.role, readOnly: true, claims: caller.claims, keys: 'none' },
       (client) =>
         this.audit.list(client, { limit, before, sub: query.sub, from: query.from, to: query.to }),
     );

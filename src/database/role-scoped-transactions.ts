@@ -13,6 +13,19 @@ import { asUnavailable, isPoolExhausted } from './database-unavailable';
 export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
 export type DatabaseRole = (typeof DATABASE_ROLES)[number];
 
+/**
+ * Which keys a transaction receives. Least privilege: a key that is not in the transaction
+ * cannot be read back, misused by a bug, or leaked by a query; only roles whose SQL encrypts,
+ * decrypts or computes blind indexes get one. By default admin and writer get both, analyst
+ * none (KPIs, non-personal reads); analyst's pseudonymised client reads ask for 'encryption'.
+ */
+export type SessionKeys = 'all' | 'encryption' | 'none';
+const DEFAULT_KEYS: Record<DatabaseRole, SessionKeys> = {
+  admin: 'all',
+  writer: 'all',
+  analyst: 'none',
+};
+
 export interface TransactionScope {
   role: DatabaseRole;
   /** Reads run READ ONLY, so even a bug cannot write through them. */
@@ -21,6 +34,8 @@ export interface TransactionScope {
   claims?: Record<string, unknown>;
   /** Defaults to STATEMENT_TIMEOUT_MS; 0 disables it (bulk imports). */
   statementTimeoutMs?: number;
+  /** Defaults by role (DEFAULT_KEYS). */
+  keys?: SessionKeys;
 }
 
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
@@ -71,6 +86,7 @@ export class RoleScopedTransactions {
     if (!isDatabaseRole(scope.role))
       throw new Error('refusing to switch to a role outside the allow-list');
     try {
+      const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
       await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       await client.query(
         `SELECT set_config('role', $1, true),
@@ -80,8 +96,8 @@ export class RoleScopedTransactions {
                 set_config('statement_timeout', $5, true)`,
         [
           scope.role,
-          this.config.encryptionKey,
-          this.config.blindIndexKey,
+          keys === 'none' ? '' : this.config.encryptionKey,
+          keys === 'all' ? this.config.blindIndexKey : '',
           JSON.stringify(scope.claims ?? {}),
           String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
         ],

@@ -12,7 +12,7 @@ import { DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility, RECORD_ACCESS } from '../catalog/record-visibility';
 import { forbidden, notFound } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
 import { DatasetsRepository, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
 import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
@@ -87,6 +87,16 @@ export class DatasetsService {
     return row;
   }
 
+  /**
+   * Only reads of personal datasets decrypt: analyst's pseudonymised view decrypts the columns
+   * it generalises (birth year, sexe, ville), so it needs the encryption key, never the
+   * blind-index key (analyst may not look up by e-mail); admin's lookups need both.
+   */
+  private keysFor(spec: DatasetSpec, caller: Caller): SessionKeys {
+    if (!this.catalog.hasPersonalData(spec)) return 'none';
+    return caller.role === 'analyst' ? 'encryption' : 'all';
+  }
+
   private sourceFor(caller: Caller, dataset: string): RecordSource {
     const spec: DatasetSpec | undefined = this.catalog.find(dataset);
     if (!spec) throw notFound(`unknown dataset "${dataset.slice(0, 64)}"`);
@@ -107,7 +117,12 @@ export class DatasetsService {
   ): Promise<T> {
     const audited = recordVisibility.exposesClearPersonalData(source.spec, caller.role);
     return this.transactions.run(
-      { role: caller.role, readOnly: !audited, claims: caller.claims },
+      {
+        role: caller.role,
+        readOnly: !audited,
+        claims: caller.claims,
+        keys: this.keysFor(source.spec, caller),
+      },
       async (client) => {
         const result = await work(client);
         if (audited) {
