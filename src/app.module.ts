@@ -10,6 +10,7 @@ import { ImportRunEventsModule } from './imports/import-run-events';
 import { ImportsModule } from './imports/imports.module';
 import { KpisModule } from './kpis/kpis.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 @Module({})
 export class AppModule {
@@ -19,6 +20,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        RateLimitModule,
         AuthModule,
         ImportRunEventsModule,
         HealthModule,

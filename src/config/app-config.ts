@@ -18,6 +18,18 @@ export class ConfigurationError extends Error {
   }
 }
 
+export interface RateLimits {
+  authFailures: number;
+  authWindowSeconds: number;
+  uploads: number;
+  uploadWindowSeconds: number;
+}
+
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
 export class AppConfig {
   readonly nodeEnv: string;
   readonly port: number;
@@ -53,6 +65,9 @@ export class AppConfig {
   readonly uploadIdleTimeoutMs: number;
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
+  readonly rateLimits: RateLimits;
+  /** Express `trust proxy` value: false, true, a hop count or a list of addresses. */
+  readonly trustProxy: boolean | number | string;
 
   constructor(env: EnvironmentVariables, embedded: boolean) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -88,6 +103,13 @@ export class AppConfig {
     this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
     this.metricsPort = env.METRICS_PORT || undefined;
     this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
+    this.rateLimits = {
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES ?? 20,
+      authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,
+      uploads: env.RATE_LIMIT_UPLOADS ?? 30,
+      uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S ?? 60,
+    };
+    this.trustProxy = trustProxyValue(env.TRUST_PROXY ?? 'false');
   }
 }
 

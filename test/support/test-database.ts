@@ -74,6 +74,10 @@ export class TestDatabase {
       GRAFANA_DB_PASSWORD: s.grafanaDbPassword,
       LOG_LEVEL: 'warn',
       IMPORT_ON_START: 'false',
+      // Functional tests send many requests from one address and subject; the rate-limit spec
+      // (test/http/rate-limits.spec.ts) sets its own small limits.
+      RATE_LIMIT_AUTH_FAILURES: '1000000',
+      RATE_LIMIT_UPLOADS: '1000000',
       ...overrides,
     };
   }
