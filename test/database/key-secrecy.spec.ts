@@ -22,6 +22,7 @@ async function readServerLog(db: TestDatabase): Promise<string> {
     } catch (error) {
       throw new Error(
         `cannot locate the server log of DATABASE_URL (${(error as Error).message}): its user must be a superuser, or hold pg_read_server_files and EXECUTE on pg_current_logfile()`,
+        { cause: error },
       );
     }
     if (!current) {
@@ -35,6 +36,7 @@ async function readServerLog(db: TestDatabase): Promise<string> {
     } catch (error) {
       throw new Error(
         `cannot read the server log ${current} of DATABASE_URL (${(error as Error).message}): its user needs pg_read_server_files or superuser`,
+        { cause: error },
       );
     }
   });
