@@ -15,6 +15,8 @@ import { CreateKeyCheckValues1795564830000 } from './1795564830000-CreateKeyChec
 import { RecordImportFailureKinds1795564840000 } from './1795564840000-RecordImportFailureKinds';
 import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole';
 import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
+import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
+import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-RevokeBlindIndexKeyFromAnalyst';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -30,4 +32,6 @@ export const MIGRATIONS = [
   RecordImportFailureKinds1795564840000,
   LimitGrafanaRole1795564860000,
   OneMeaningPerKpi1795564861000,
+  SeparateAuditCorrelationId1795564880000,
+  RevokeBlindIndexKeyFromAnalyst1795564881000,
 ];

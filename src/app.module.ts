@@ -11,6 +11,7 @@ import { ImportsModule } from './imports/imports.module';
 import { KpisModule } from './kpis/kpis.module';
 import { LoggingModule, LoggingParams } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logging),
         DatabaseModule,
+        RateLimitModule,
         AuthModule,
         ImportRunEventsModule,
         HealthModule,

@@ -2,14 +2,17 @@
  * Builds the Nest application with the cross-cutting HTTP setup (validation, error filter,
  * request ids, OpenAPI). Shared by main.ts and the end-to-end tests so both run the same stack.
  */
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { setUpOpenApi } from './common/openapi';
+import { validationPipe } from './common/query/query-validation';
 import { requestIdMiddleware } from './common/request-id';
+import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
 import { loggerParams } from './logging/logging.module';
 import { createRootLogger } from './logging/root-logger';
@@ -21,13 +24,17 @@ export async function createHttpApplication(
 ): Promise<INestApplication> {
   const params = loggerParams(root ?? (await createRootLogger(config)));
   // Nest's own start-up lines wait for pino (LOG_LEVEL and LOG_FORMAT apply to them too).
-  const app = await NestFactory.create(AppModule.forRoot(config, params), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, params), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(NestPinoLogger));
+  app.disable('x-powered-by');
+  // Off by default: only a configured proxy may say who the client is (rate limits count by it).
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders());
   // Before the access log's middleware (module middleware runs after app.use ones).
   app.use(requestIdMiddleware);
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-  );
+  app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new HttpExceptionFilter());
   setUpOpenApi(app);
   return app;

@@ -6,6 +6,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import type { Caller } from '../auth/caller';
 
 export interface AuditEntry {
   auditId: number;
@@ -16,6 +17,7 @@ export interface AuditEntry {
   recordIds: number[];
   recordCount: number;
   requestId: string;
+  correlationId: string | null;
 }
 
 export interface AuditFilter {
@@ -32,12 +34,13 @@ export class AuditRepository {
     client: PoolClient,
     dataset: string,
     recordIds: number[],
-    requestId: string,
+    request: Pick<Caller, 'requestId' | 'correlationId'>,
   ): Promise<void> {
-    await client.query('SELECT smartretail.audit_personal_read($1, $2::integer[], $3)', [
+    await client.query('SELECT smartretail.audit_personal_read($1, $2::integer[], $3::uuid, $4)', [
       dataset,
       recordIds,
-      requestId,
+      request.requestId,
+      request.correlationId ?? null,
     ]);
   }
 
@@ -57,7 +60,7 @@ export class AuditRepository {
       `SELECT audit_id::float8 AS "auditId",
               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
               sub, role, dataset, record_ids AS "recordIds", record_count AS "recordCount",
-              request_id AS "requestId"
+              request_id AS "requestId", correlation_id AS "correlationId"
          FROM audit_log
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY audit_id DESC

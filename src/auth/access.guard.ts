@@ -7,11 +7,12 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { forbidden } from '../common/domain-error';
-import { requestIdOf } from '../common/request-id';
+import { correlationIdOf, requestIdOf } from '../common/request-id';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
 import { PUBLIC_KEY, ROLES_KEY } from './access.decorators';
 import { CALLER_KEY, Caller } from './caller';
-import { RoleTokenService, unauthenticated } from './role-token.service';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter';
+import { RoleTokenService, unauthenticated, VerifiedToken } from './role-token.service';
 
 /** RFC 6750: the scheme is case-insensitive; the token is the three base64url parts of a JWT. */
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
@@ -23,9 +24,10 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: RoleTokenService,
+    private readonly authFailures: AuthFailureLimiter,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const roles = this.reflector.getAllAndOverride<DatabaseRole[] | undefined>(ROLES_KEY, targets);
@@ -34,12 +36,25 @@ export class AccessGuard implements CanActivate {
       this.logger.error(`${req.method} ${req.path} declares neither @Roles nor @Public: refused`);
       throw forbidden('This route is not open to any role');
     }
-    const match = BEARER.exec(req.header('authorization') ?? '');
-    if (!match) throw unauthenticated();
-    const token = this.tokens.verify(match[1]);
+    const token = await this.authenticate(req);
     if (!roles.includes(token.role)) throw forbidden();
-    const caller: Caller = { ...token, requestId: requestIdOf(req) };
+    const caller: Caller = {
+      ...token,
+      requestId: requestIdOf(req),
+      correlationId: correlationIdOf(req),
+    };
     (req as unknown as Record<string, unknown>)[CALLER_KEY] = caller;
     return true;
+  }
+
+  /** Every failure counts against the client address; past the limit it is a 429, not a 401. */
+  private async authenticate(req: Request): Promise<VerifiedToken> {
+    try {
+      const match = BEARER.exec(req.header('authorization') ?? '');
+      if (!match) throw unauthenticated();
+      return this.tokens.verify(match[1]);
+    } catch (error) {
+      throw await this.authFailures.refuse(req.ip ?? 'unknown', error as Error);
+    }
   }
 }

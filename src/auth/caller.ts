@@ -6,8 +6,10 @@ export interface Caller {
   role: DatabaseRole;
   /** The verified claims, published to PostgreSQL as request.jwt.claims for auditing. */
   claims: Record<string, unknown>;
-  /** The request id, so audit rows can be matched with logs. */
+  /** The server's request id, so audit rows can be matched with logs. */
   requestId: string;
+  /** The caller's own X-Request-Id, if any: kept for correlation, never as the audit key. */
+  correlationId?: string;
 }
 
 export const CALLER_KEY = 'smartretailCaller';

@@ -1,7 +1,9 @@
 /**
  * Role tokens: HS256 JWTs signed with JWT_SECRET. Verification pins the algorithm (so `alg: none`
  * and algorithm-confusion tokens are refused), requires `exp`, checks iss/aud when configured,
- * and accepts only the roles of the allow-list. Every failure is the same opaque error: callers
+ * and accepts only the roles of the allow-list. The lifetime is bounded here (JWT_MAX_TTL), not
+ * only by whoever signed the token: a leaked long-lived token would otherwise stay valid.
+ * `iat` and `nbf` in the future are refused beyond a small clock-skew leeway. Every failure is the same opaque error: callers
  * learn nothing about why, and nothing of the token is echoed.
  */
 import { Injectable } from '@nestjs/common';
@@ -41,17 +43,30 @@ export class RoleTokenService {
         algorithms: [TOKEN_ALGORITHM],
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
+        // Checked below with our leeway: jsonwebtoken's clockTolerance would also extend `exp`.
+        ignoreNotBefore: true,
       });
     } catch {
       throw unauthenticated();
     }
-    // jsonwebtoken only checks `exp` when present; a token without one would never expire.
-    if (typeof claims.exp !== 'number') throw unauthenticated();
+    if (!this.withinLifetime(claims, Date.now() / 1000)) throw unauthenticated();
     const { sub, role } = claims;
     if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || !isDatabaseRole(role)) {
       throw unauthenticated();
     }
     return { sub, role, claims };
+  }
+
+  /** exp required (jsonwebtoken only checks it when present); iat and nbf honoured when given. */
+  private withinLifetime(claims: Record<string, unknown>, now: number): boolean {
+    const { exp, iat, nbf } = claims;
+    const skew = this.config.jwtClockSkewSeconds;
+    const maxTtl = this.config.jwtMaxTtlSeconds;
+    const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    if (!isTime(exp) || exp - now > maxTtl + skew) return false;
+    if (iat !== undefined && (!isTime(iat) || iat > now + skew || exp - iat > maxTtl)) return false;
+    if (nbf !== undefined && (!isTime(nbf) || nbf > now + skew)) return false;
+    return true;
   }
 }
 

@@ -1,14 +1,13 @@
 import type { DatabaseRole } from '../database/role-scoped-transactions';
 import { SUBJECT_PATTERN, TokenRequest } from '../auth/role-token.service';
+import { parseDurationSeconds } from '../config/duration';
 
 export class TokenArgumentError extends Error {}
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const MAX_TTL_SECONDS = 30 * 86400;
 
 export function parseTtl(raw: string): number {
-  const m = /^([1-9]\d{0,6})([smhd])$/.exec(raw);
-  const seconds = m ? Number(m[1]) * UNITS[m[2]] : NaN;
+  const seconds = parseDurationSeconds(raw) ?? NaN;
   if (!(seconds <= MAX_TTL_SECONDS)) {
     throw new TokenArgumentError(`--ttl must be a duration like 30s, 15m, 1h or 7d, at most 30d`);
   }

@@ -13,7 +13,7 @@ import { parseTokenArguments, TokenArgumentError } from './token-arguments';
 
 const USAGE = `usage: npm run token -- <${DATABASE_ROLES.join('|')}> [--sub NAME] [--ttl DURATION]
   --sub  token subject recorded in the audit log (default: the role name)
-  --ttl  lifetime: 30s, 15m, 1h, 7d (default: 1h, at most 30d)`;
+  --ttl  lifetime: 30s, 15m, 1h, 7d (default: 1h, at most the service's JWT_MAX_TTL, 24h by default)`;
 
 function main(argv: string[]): void {
   wantsHelp(argv);
@@ -26,6 +26,11 @@ function main(argv: string[]): void {
   }
   // Log lines go to stderr: stdout carries the token only, so `$(npm run -s token ...)` works.
   const { config } = resolveRuntimeConfig(process.env, { log: (m: string) => console.error(m) });
+  // The service would refuse a longer one: better said now than at the first request.
+  if (request.ttlSeconds > config.jwtMaxTtlSeconds)
+    throw new UsageError(
+      `--ttl must be at most JWT_MAX_TTL (${config.jwtMaxTtlSeconds}s), the longest lifetime the service accepts`,
+    );
   process.stdout.write(`${signRoleToken(config, request)}\n`);
 }
 

@@ -22,5 +22,7 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.SERVICE_UNAVAILABLE;
     case DomainErrorCode.RequestTimeout:
       return HttpStatus.REQUEST_TIMEOUT;
+    case DomainErrorCode.TooManyRequests:
+      return HttpStatus.TOO_MANY_REQUESTS;
   }
 }

@@ -12,6 +12,7 @@ export enum DomainErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   Unavailable = 'UNAVAILABLE',
   RequestTimeout = 'REQUEST_TIMEOUT',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
 }
 
 export class DomainError extends Error {
@@ -31,3 +32,7 @@ export const invalidInput = (message: string, details?: Record<string, unknown>)
   new DomainError(DomainErrorCode.InvalidInput, message, details);
 export const forbidden = (message = 'Your role may not do this'): DomainError =>
   new DomainError(DomainErrorCode.Forbidden, message);
+
+/** A rate limit was reached; the filter sends Retry-After from `retryAfterSeconds`. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number): DomainError =>
+  new DomainError(DomainErrorCode.TooManyRequests, message, { retryAfterSeconds });

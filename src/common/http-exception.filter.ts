@@ -49,6 +49,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (body.statusCode === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     // RFC 9110: a 503 says when to come back; the outage is temporary by design.
     if (body.statusCode === 503) res.setHeader('Retry-After', String(retryAfter(body)));
+    // RFC 6585: a 429 says when the limit frees up again.
+    if (body.statusCode === 429) res.setHeader('Retry-After', String(retryAfter(body)));
     // A 408 ends the conversation: the client is still trickling a body nobody will read.
     if (body.statusCode === 408) res.setHeader('Connection', 'close');
     res.status(body.statusCode).json(body);

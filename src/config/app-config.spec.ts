@@ -106,4 +106,24 @@ describe('configuration', () => {
       /^Invalid environment variables:\n {2}- /,
     );
   });
+
+  it('bounds token lifetimes at 24h with a 30s clock skew unless told otherwise', () => {
+    const defaults = loadConfig(valid(), { embedded: false });
+    expect([defaults.jwtMaxTtlSeconds, defaults.jwtClockSkewSeconds]).toEqual([86_400, 30]);
+    const set = loadConfig(
+      { ...valid(), JWT_MAX_TTL: '15m', JWT_CLOCK_SKEW_S: '5' },
+      { embedded: false },
+    );
+    expect([set.jwtMaxTtlSeconds, set.jwtClockSkewSeconds]).toEqual([900, 5]);
+    expect(
+      loadConfig({ ...valid(), JWT_MAX_TTL: '7200' }, { embedded: false }).jwtMaxTtlSeconds,
+    ).toBe(7200);
+    expect(problemsOf({ ...valid(), JWT_MAX_TTL: 'forever' })).toContain(
+      'JWT_MAX_TTL must be a duration like 30m, 24h or 7d (or seconds)',
+    );
+    expect(problemsOf({ ...valid(), JWT_MAX_TTL: '90d' })).toEqual([
+      'JWT_MAX_TTL must be at most 30d',
+    ]);
+    expect(problemsOf({ ...valid(), JWT_CLOCK_SKEW_S: '-1' })).toHaveLength(1);
+  });
 });

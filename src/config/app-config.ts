@@ -18,6 +18,18 @@ export class ConfigurationError extends Error {
   }
 }
 
+export interface RateLimits {
+  authFailures: number;
+  authWindowSeconds: number;
+  uploads: number;
+  uploadWindowSeconds: number;
+}
+
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
 export class AppConfig {
   readonly nodeEnv: string;
   readonly port: number;
@@ -36,6 +48,8 @@ export class AppConfig {
   readonly jwtSecret: string;
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
+  readonly jwtMaxTtlSeconds: number;
+  readonly jwtClockSkewSeconds: number;
   readonly appDbPassword: string;
   readonly grafanaDbPassword: string;
   readonly logLevel: string;
@@ -52,6 +66,9 @@ export class AppConfig {
   readonly uploadIdleTimeoutMs: number;
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
+  readonly rateLimits: RateLimits;
+  /** Express `trust proxy` value: false, true, a hop count or a list of addresses. */
+  readonly trustProxy: boolean | number | string;
 
   constructor(env: EnvironmentVariables, embedded: boolean) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -68,6 +85,8 @@ export class AppConfig {
     this.jwtSecret = env.JWT_SECRET;
     this.jwtIssuer = env.JWT_ISSUER || undefined;
     this.jwtAudience = env.JWT_AUDIENCE || undefined;
+    this.jwtMaxTtlSeconds = env.JWT_MAX_TTL ?? 86_400;
+    this.jwtClockSkewSeconds = env.JWT_CLOCK_SKEW_S ?? 30;
     this.appDbPassword = env.APP_DB_PASSWORD;
     this.grafanaDbPassword = env.GRAFANA_DB_PASSWORD;
     this.logLevel = env.LOG_LEVEL ?? 'log';
@@ -90,6 +109,13 @@ export class AppConfig {
     this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
     this.metricsPort = env.METRICS_PORT || undefined;
     this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
+    this.rateLimits = {
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES ?? 20,
+      authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,
+      uploads: env.RATE_LIMIT_UPLOADS ?? 30,
+      uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S ?? 60,
+    };
+    this.trustProxy = trustProxyValue(env.TRUST_PROXY ?? 'false');
   }
 }
 

@@ -14,7 +14,11 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { parseDurationSeconds } from './duration';
 import { IsSecretKey } from './secret-key.validator';
+
+const TRUST_PROXY =
+  /^(false|true|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -92,6 +96,22 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   JWT_AUDIENCE?: string;
+
+  /** The longest lifetime the service accepts in a token, whoever signed it. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => parseDurationSeconds(value) ?? toInt({ value }))
+  @IsInt({ message: 'JWT_MAX_TTL must be a duration like 30m, 24h or 7d (or seconds)' })
+  @Min(60, { message: 'JWT_MAX_TTL must be at least 1m' })
+  @Max(30 * 86400, { message: 'JWT_MAX_TTL must be at most 30d' })
+  JWT_MAX_TTL?: number;
+
+  /** Leeway for `iat` and `nbf` set by an issuer whose clock runs slightly ahead. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_CLOCK_SKEW_S must be an integer number of seconds from 0 to 300' })
+  @Min(0)
+  @Max(300)
+  JWT_CLOCK_SKEW_S?: number;
 
   @IsString({ message: 'APP_DB_PASSWORD must be set (the password of the app_user database role)' })
   @MinLength(16, { message: 'APP_DB_PASSWORD must be at least 16 characters' })
@@ -189,4 +209,45 @@ export class EnvironmentVariables {
   @IsInt({ message: 'HEALTH_MIN_FREE_DISK_MB must be an integer number of megabytes' })
   @Min(0)
   HEALTH_MIN_FREE_DISK_MB?: number;
+
+  /** Failed authentications one client address may make per window before it gets 429s. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_AUTH_FAILURES must be an integer from 1 to 1000000' })
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_AUTH_FAILURES?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_AUTH_WINDOW_S must be an integer number of seconds (1-86400)' })
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_AUTH_WINDOW_S?: number;
+
+  /** Uploads one token subject may start per window before it gets 429s. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_UPLOADS must be an integer from 1 to 1000000' })
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_UPLOADS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_UPLOAD_WINDOW_S must be an integer number of seconds (1-86400)' })
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_UPLOAD_WINDOW_S?: number;
+
+  /**
+   * Express's `trust proxy`: off by default, so X-Forwarded-For cannot pick the client address
+   * that auth-failure limits count against. Behind a proxy: its hop count or addresses.
+   */
+  @IsOptional()
+  @Matches(TRUST_PROXY, {
+    message:
+      'TRUST_PROXY must be false, true, a hop count, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
+  })
+  TRUST_PROXY?: string;
 }

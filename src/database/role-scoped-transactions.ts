@@ -18,6 +18,19 @@ import {
 export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
 export type DatabaseRole = (typeof DATABASE_ROLES)[number];
 
+/**
+ * Which keys a transaction receives. Least privilege: a key that is not in the transaction
+ * cannot be read back, misused by a bug, or leaked by a query; only roles whose SQL encrypts,
+ * decrypts or computes blind indexes get one. By default admin and writer get both, analyst
+ * none (KPIs, non-personal reads); analyst's pseudonymised client reads ask for 'encryption'.
+ */
+export type SessionKeys = 'all' | 'encryption' | 'none';
+const DEFAULT_KEYS: Record<DatabaseRole, SessionKeys> = {
+  admin: 'all',
+  writer: 'all',
+  analyst: 'none',
+};
+
 export interface TransactionScope {
   role: DatabaseRole;
   /** Reads run READ ONLY, so even a bug cannot write through them. */
@@ -28,6 +41,8 @@ export interface TransactionScope {
   statementTimeoutMs?: number;
   /** Rolled back at once on shutdown, failing with `interrupted` (see TransactionInterrupter). */
   interruptible?: boolean;
+  /** Defaults by role (DEFAULT_KEYS). */
+  keys?: SessionKeys;
 }
 
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
@@ -91,6 +106,7 @@ export class RoleScopedTransactions {
     if (scope.interruptible) this.interrupter.assertOpen();
     let interruptible: InterruptibleTransaction | undefined;
     try {
+      const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
       await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       const { rows } = await client.query<{ backend_pid: number }>(
         `SELECT set_config('role', $1, true),
@@ -101,8 +117,8 @@ export class RoleScopedTransactions {
                 pg_backend_pid() AS backend_pid`,
         [
           scope.role,
-          this.config.encryptionKey,
-          this.config.blindIndexKey,
+          keys === 'none' ? '' : this.config.encryptionKey,
+          keys === 'all' ? this.config.blindIndexKey : '',
           JSON.stringify(scope.claims ?? {}),
           String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
         ],

@@ -18,6 +18,7 @@ import { RecordRow } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
 import { RecordPageDto } from './dto/record-page.dto';
+import { RecordPathParams } from './dto/record-path.params';
 import { ApiRecordQuery } from './record-query.openapi';
 
 @ApiTags('datasets')
@@ -60,11 +61,7 @@ export class DatasetsController {
   })
   @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
   @ApiForbiddenResponse({ description: 'Your role reads no records' })
-  get(
-    @CurrentCaller() caller: Caller,
-    @Param('dataset') dataset: string,
-    @Param('id') id: string,
-  ): Promise<RecordRow> {
-    return this.datasets.get(caller, dataset, id);
+  get(@CurrentCaller() caller: Caller, @Param() path: RecordPathParams): Promise<RecordRow> {
+    return this.datasets.get(caller, path.dataset, path.id);
   }
 }

@@ -12,8 +12,7 @@ import { DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility, RECORD_ACCESS } from '../catalog/record-visibility';
 import { forbidden, notFound } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
-import { parseId } from '../common/query-values';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
 import { DatasetsRepository, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
 import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
@@ -76,9 +75,8 @@ export class DatasetsService {
     return `{"dataset":${JSON.stringify(source.spec.name)},"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
   }
 
-  async get(caller: Caller, dataset: string, rawId: string): Promise<RecordRow> {
+  async get(caller: Caller, dataset: string, id: number): Promise<RecordRow> {
     const source = this.sourceFor(caller, dataset);
-    const id = parseId('id', rawId);
     const row = await this.read(
       caller,
       source,
@@ -87,6 +85,16 @@ export class DatasetsService {
     );
     if (!row) throw notFound(`${source.spec.name} has no record ${id}`);
     return row;
+  }
+
+  /**
+   * Only reads of personal datasets decrypt: analyst's pseudonymised view decrypts the columns
+   * it generalises (birth year, sexe, ville), so it needs the encryption key, never the
+   * blind-index key (analyst may not look up by e-mail); admin's lookups need both.
+   */
+  private keysFor(spec: DatasetSpec, caller: Caller): SessionKeys {
+    if (!this.catalog.hasPersonalData(spec)) return 'none';
+    return caller.role === 'analyst' ? 'encryption' : 'all';
   }
 
   private sourceFor(caller: Caller, dataset: string): RecordSource {
@@ -109,12 +117,17 @@ export class DatasetsService {
   ): Promise<T> {
     const audited = recordVisibility.exposesClearPersonalData(source.spec, caller.role);
     return this.transactions.run(
-      { role: caller.role, readOnly: !audited, claims: caller.claims },
+      {
+        role: caller.role,
+        readOnly: !audited,
+        claims: caller.claims,
+        keys: this.keysFor(source.spec, caller),
+      },
       async (client) => {
         const result = await work(client);
         if (audited) {
           const ids = servedIds(result);
-          await this.audit.recordPersonalRead(client, source.spec.name, ids, caller.requestId);
+          await this.audit.recordPersonalRead(client, source.spec.name, ids, caller);
         }
         return result;
       },

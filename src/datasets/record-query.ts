@@ -1,13 +1,23 @@
 /**
- * Turns the query string of `GET /datasets/{dataset}/records` into a typed RecordQuery. The
- * accepted parameters are derived from the catalog (id and foreign-key filters, the date column,
- * blind-indexed lookups); anything else is a 400 naming the parameter.
+ * The query string of `GET /datasets/{dataset}/records`: one DTO class per dataset, derived from
+ * the catalog (id and foreign-key filters, the date column, blind-indexed lookups) and validated
+ * like every other query DTO (src/common/query/). Anything else is a 400 naming the parameter.
  */
-import { DatasetSpec } from '../catalog/dataset.types';
+import { Type } from '@nestjs/common';
+import { IsOptional } from 'class-validator';
+import { SQL_TYPES } from '../catalog/dataset-catalog';
+import { DatasetName, DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility } from '../catalog/record-visibility';
-import { forbidden, invalidInput } from '../common/domain-error';
-import { decodeCursor } from '../common/keyset-cursor';
-import { parseDateBound, parseEmail, parseId, parseLimit, single } from '../common/query-values';
+import { forbidden } from '../common/domain-error';
+import {
+  IsCalendarDate,
+  IsCatalogInteger,
+  IsColumnInteger,
+  IsEmailLookup,
+  IsKeysetCursor,
+  IsNotAfter,
+} from '../common/query/query-decorators';
+import { validateQuery } from '../common/query/query-validation';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -50,56 +60,72 @@ export function usableParameters(spec: DatasetSpec, role: DatabaseRole): string[
   return acceptedParameters(spec).filter((p) => !refused.includes(p));
 }
 
+type RecordQueryParams = Record<string, unknown>;
+
+/** The DTO class of a dataset's query string: the decorators are applied from the catalog. */
+function recordQueryClass(spec: DatasetSpec): Type<RecordQueryParams> {
+  const RecordQueryParams = class {
+    static readonly queryScope = spec.name;
+    [parameter: string]: unknown;
+  };
+  const decorate = (property: string, ...decorators: PropertyDecorator[]) =>
+    decorators.forEach((d) => d(RecordQueryParams.prototype, property));
+  const keyType = SQL_TYPES[spec.columns.find((c) => c.name === spec.primaryKey)!.type];
+  decorate('limit', IsOptional(), IsColumnInteger('integer', { min: 1, max: MAX_PAGE_SIZE }));
+  decorate(
+    'cursor',
+    IsOptional(),
+    IsKeysetCursor(spec.name, keyType === 'bigint' ? 'bigint' : 'integer'),
+  );
+  const dateColumn = spec.columns.find((c) => c.name === spec.dateColumn);
+  if (dateColumn) {
+    const kind = dateColumn.type === 'timestamp' ? 'local' : 'date';
+    decorate('from', IsOptional(), IsCalendarDate(kind), IsNotAfter('to'));
+    decorate('to', IsOptional(), IsCalendarDate(kind));
+  }
+  for (const column of recordVisibility.idFilters(spec)) {
+    decorate(column.name, IsOptional(), IsCatalogInteger(spec.name, column.name));
+  }
+  for (const column of recordVisibility.lookupColumns(spec)) {
+    decorate(column.name, IsOptional(), IsEmailLookup());
+  }
+  return RecordQueryParams;
+}
+
+const queryClasses = new Map<DatasetName, Type<RecordQueryParams>>();
+
+function queryClassOf(spec: DatasetSpec): Type<RecordQueryParams> {
+  const known = queryClasses.get(spec.name);
+  if (known) return known;
+  const created = recordQueryClass(spec);
+  queryClasses.set(spec.name, created);
+  return created;
+}
+
 export function parseRecordQuery(
   spec: DatasetSpec,
   role: DatabaseRole,
   raw: Record<string, unknown>,
 ): RecordQuery {
-  const accepted = acceptedParameters(spec);
-  const unknown = Object.keys(raw).find((k) => !accepted.includes(k));
-  if (unknown !== undefined) {
-    throw invalidInput(
-      `unknown query parameter "${unknown.slice(0, 64)}" for ${spec.name}; accepted: ${accepted.join(', ')}`,
-      { parameter: unknown.slice(0, 64) },
-    );
-  }
-  const get = (name: string): string | undefined =>
-    raw[name] === undefined ? undefined : single(name, raw[name]);
-  const query: RecordQuery = { limit: DEFAULT_PAGE_SIZE, equals: [] };
-  const limit = get('limit');
-  if (limit !== undefined) query.limit = parseLimit('limit', limit, MAX_PAGE_SIZE);
-  const cursor = get('cursor');
-  if (cursor !== undefined) query.after = decodeCursor(spec.name, cursor);
+  const params = validateQuery(queryClassOf(spec), raw);
+  const query: RecordQuery = {
+    limit: (params.limit as number | undefined) ?? DEFAULT_PAGE_SIZE,
+    equals: [],
+  };
+  if (params.cursor !== undefined) query.after = params.cursor as number;
+  if (params.from !== undefined) query.from = params.from as string;
+  if (params.to !== undefined) query.to = params.to as string;
   for (const column of recordVisibility.idFilters(spec)) {
-    const value = get(column.name);
-    if (value !== undefined)
-      query.equals.push({ column: column.name, value: parseId(column.name, value) });
+    const value = params[column.name];
+    if (value !== undefined) query.equals.push({ column: column.name, value: value as number });
   }
-  parseDateRange(spec, query, get);
   for (const column of recordVisibility.lookupColumns(spec)) {
-    const value = get(column.name);
+    const value = params[column.name];
     if (value === undefined) continue;
     if (!recordVisibility.mayLookUp(spec, role, column)) {
       throw forbidden(`your role may not look ${spec.name} up by ${column.name}`);
     }
-    query.lookup = { column: column.name, value: parseEmail(column.name, value) };
+    query.lookup = { column: column.name, value: value as string };
   }
   return query;
-}
-
-function parseDateRange(
-  spec: DatasetSpec,
-  query: RecordQuery,
-  get: (name: string) => string | undefined,
-): void {
-  const column = spec.columns.find((c) => c.name === spec.dateColumn);
-  if (!column) return;
-  const withTime = column.type === 'timestamp';
-  const from = get('from');
-  const to = get('to');
-  if (from !== undefined) query.from = parseDateBound('from', from, withTime);
-  if (to !== undefined) query.to = parseDateBound('to', to, withTime);
-  if (query.from && query.to && query.from.replace('T', ' ') > query.to.replace('T', ' ')) {
-    throw invalidInput('from must not be after to', { parameter: 'from' });
-  }
 }

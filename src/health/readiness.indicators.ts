@@ -87,7 +87,8 @@ export class ReadinessIndicators {
    */
   encryption(): Promise<HealthIndicatorResult> {
     return this.probe('encryption', 'the encryption key failed its round-trip', () =>
-      this.transactions.run({ role: 'analyst', readOnly: true }, async (c) => {
+      // The one analyst transaction with both keys: it checks both against their check values.
+      this.transactions.run({ role: 'analyst', readOnly: true, keys: 'all' }, async (c) => {
         const keys = await c.query<KeyStatusRow>(
           'SELECT key_name, status FROM smartretail.session_key_status()',
         );

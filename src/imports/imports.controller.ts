@@ -7,6 +7,7 @@ import {
   Post,
   Query,
   Res,
+  UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
 import {
@@ -25,6 +26,7 @@ import {
   ApiRequestTimeoutResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -37,6 +39,7 @@ import { ImportHistoryService, ImportRunPage } from './import-history.service';
 import type { ImportReport } from './import-report';
 import { CsvUploadInterceptor, ReceivedCsvUpload } from './upload/csv-upload.interceptor';
 import { UploadImportService } from './upload/upload-import.service';
+import { UploadThrottlerGuard } from '../rate-limit/upload-throttler.guard';
 import type { ReceivedUpload } from './upload/upload-spool';
 
 @ApiTags('imports')
@@ -84,6 +87,12 @@ export class ImportsController {
     description:
       'Too many imports waiting, the wait for this dataset timed out, or the database is unavailable; see Retry-After. Nothing imported.',
   })
+  @ApiTooManyRequestsResponse({
+    description:
+      'More than RATE_LIMIT_UPLOADS uploads by this subject in the window; see Retry-After',
+  })
+  // A route guard: after the access guard (the subject is known), before the body is read.
+  @UseGuards(UploadThrottlerGuard)
   @UseInterceptors(CsvUploadInterceptor)
   upload(@ReceivedCsvUpload() upload: ReceivedUpload): Promise<ImportReport> {
     return this.uploads.importUpload(upload);
@@ -94,7 +103,7 @@ export class ImportsController {
   @ApiOperation({ summary: 'Import history, newest first' })
   @ApiOkResponse({ type: ImportRunPageDto })
   list(@Query() query: ListImportsQuery): Promise<ImportRunPage> {
-    return this.history.list(query.limit, query.offset);
+    return this.history.list(query.limit ?? 50, query.offset ?? 0);
   }
 
   @Get(':id')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { invalidInput, notFound } from '../common/domain-error';
+import { notFound } from '../common/domain-error';
 import { KpiQueryDto } from './dto/kpi-query.dto';
 import { isKpiName, kpiCatalog, KPI_DEFINITIONS, KPI_NAMES, KpiName } from './kpi-definitions';
 import { KpisRepository } from './kpis.repository';
@@ -24,7 +24,6 @@ export class KpisService {
     }
     const from = query.from ?? null;
     const to = query.to ?? null;
-    if (from && to && from > to) throw invalidInput('from must not be after to');
     const filters = {
       from,
       to,

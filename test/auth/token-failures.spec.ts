@@ -10,7 +10,12 @@ const valid = () => ({ sub: 'mallory', role: 'admin', exp: nowSeconds() + 600 })
 describe('role tokens', () => {
   let h: HttpHarness;
   beforeAll(async () => {
-    h = await startHttpHarness({ JWT_ISSUER: 'smartretail', JWT_AUDIENCE: 'smartretail-api' });
+    h = await startHttpHarness({
+      JWT_ISSUER: 'smartretail',
+      JWT_AUDIENCE: 'smartretail-api',
+      JWT_MAX_TTL: '1h',
+      JWT_CLOCK_SKEW_S: '30',
+    });
   });
   afterAll(() => h.close());
 
@@ -54,6 +59,24 @@ describe('role tokens', () => {
     ['a wrong issuer', () => `Bearer ${rawToken(HS256, claims({ iss: 'elsewhere' }))}`],
     ['a wrong audience', () => `Bearer ${rawToken(HS256, claims({ aud: 'other-api' }))}`],
     ['a token without iss/aud while they are configured', () => `Bearer ${tokenFor('admin')}`],
+    [
+      'a lifetime (exp - iat) beyond JWT_MAX_TTL',
+      () =>
+        `Bearer ${rawToken(HS256, claims({ iat: nowSeconds() - 3000, exp: nowSeconds() + 1000 }))}`,
+    ],
+    [
+      'an exp further than JWT_MAX_TTL from now, without iat',
+      () => `Bearer ${rawToken(HS256, claims({ exp: nowSeconds() + 3600 + 120 }))}`,
+    ],
+    [
+      'an iat in the future beyond the clock skew',
+      () => `Bearer ${rawToken(HS256, claims({ iat: nowSeconds() + 120 }))}`,
+    ],
+    [
+      'an nbf in the future beyond the clock skew',
+      () => `Bearer ${rawToken(HS256, claims({ nbf: nowSeconds() + 120 }))}`,
+    ],
+    ['an nbf that is not a time', () => `Bearer ${rawToken(HS256, claims({ nbf: 'soon' }))}`],
   ];
 
   it.each(failures)(
@@ -79,6 +102,21 @@ describe('role tokens', () => {
       .get('/datasets')
       .set('Authorization', `Bearer ${configured('analyst')}`)
       .expect(200);
+  });
+
+  it('accepts iat and nbf within the clock skew, and a lifetime of exactly JWT_MAX_TTL', async () => {
+    const now = nowSeconds();
+    for (const extra of [
+      { iat: now + 10 },
+      { nbf: now + 10 },
+      { nbf: now - 5 },
+      { iat: now - 600, exp: now - 600 + 3600 },
+    ]) {
+      await request(h.app.getHttpServer())
+        .get('/datasets')
+        .set('Authorization', `Bearer ${rawToken(HS256, claims({ role: 'analyst', ...extra }))}`)
+        .expect(200);
+    }
   });
 
   it('answers 403, not 401, to a valid token whose role may not use the route', async () => {

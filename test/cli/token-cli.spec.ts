@@ -83,6 +83,7 @@ describe('npm run token', () => {
     [['admin', '--ttl'], '--ttl needs a value'],
     [['admin', '--ttl', 'forever'], '--ttl must be a duration'],
     [['admin', '--ttl', '90d'], 'at most 30d'],
+    [['admin', '--ttl', '2d'], '--ttl must be at most JWT_MAX_TTL (86400s)'],
     [['admin', '--sub', 'a b'], '--sub must be'],
     [['admin', '--role', 'x'], 'unknown option --role'],
   ])('exits 2 with a clear message for %j', (args, message) => {

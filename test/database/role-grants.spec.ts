@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
+import { loadRetailFixture, manyClients } from '../support/retail-fixture';
 import { inTransaction, SessionScope, TestDatabase } from '../support/test-database';
 
 const PERMISSION_DENIED = /permission denied/;
@@ -20,10 +20,8 @@ describe('database roles and grants', () => {
   beforeAll(async () => {
     db = await TestDatabase.create();
     app = await db.connect('app_user');
-    await inTransaction(app, { role: 'writer' }, async () => {
-      await app.query(CLIENT_INSERT, clientParams(aClient({ client_id: 1 })));
-      await app.query(`INSERT INTO magasins (magasin_id, nom) VALUES (1, 'Magasin Lyon')`);
-    });
+    // One row at least in every table, so each allowed read can be checked for what it returns.
+    await loadRetailFixture(app, 2);
   });
   afterAll(async () => {
     await app.end();
@@ -32,24 +30,40 @@ describe('database roles and grants', () => {
 
   const as = (scope: SessionScope, sql: string) =>
     inTransaction(app, scope, () => app.query(sql), { commit: false });
+  /** What the owner sees in a view: the reference an allowed read must return in full. */
+  const ownerRows = (view: string) =>
+    db.asOwner(async (c) => (await c.query(`SELECT * FROM ${view} ORDER BY 1`)).rows);
+  const firstClient = manyClients(2)[0];
 
   describe('admin', () => {
     it('reads every decrypted view, clear values included', async () => {
-      const { rows } = await as({ role: 'admin' }, 'SELECT nom, email FROM v_clients_decrypted');
-      expect(rows[0].nom).toBe(aClient({ client_id: 1 }).nom);
-      for (const view of NON_PERSONAL_VIEWS)
-        await expect(as({ role: 'admin' }, `SELECT * FROM ${view}`)).resolves.toBeDefined();
+      const { rows } = await as(
+        { role: 'admin' },
+        'SELECT nom, email FROM v_clients_decrypted ORDER BY client_id',
+      );
+      expect(rows[0]).toEqual({ nom: firstClient.nom, email: firstClient.email });
+      for (const view of NON_PERSONAL_VIEWS) {
+        const expected = await ownerRows(view);
+        expect(expected.length).toBeGreaterThan(0);
+        expect((await as({ role: 'admin' }, `SELECT * FROM ${view} ORDER BY 1`)).rows).toEqual(
+          expected,
+        );
+      }
     });
   });
 
   describe('writer', () => {
     it('inserts and updates base tables', async () => {
-      await expect(
-        as({ role: 'writer' }, `UPDATE magasins SET region = 'Auvergne' WHERE magasin_id = 1`),
-      ).resolves.toBeDefined();
-      await expect(
-        as({ role: 'writer' }, `INSERT INTO magasins (magasin_id, nom) VALUES (2, 'B')`),
-      ).resolves.toBeDefined();
+      const updated = await as(
+        { role: 'writer' },
+        `UPDATE magasins SET region = 'Auvergne' WHERE magasin_id = 1 RETURNING region`,
+      );
+      expect([updated.rowCount, updated.rows]).toEqual([1, [{ region: 'Auvergne' }]]);
+      const inserted = await as(
+        { role: 'writer' },
+        `INSERT INTO magasins (magasin_id, nom) VALUES (9, 'B') RETURNING magasin_id, nom`,
+      );
+      expect([inserted.rowCount, inserted.rows]).toEqual([1, [{ magasin_id: 9, nom: 'B' }]]);
     });
 
     it('reads no decrypted view and no ciphertext column', async () => {
@@ -79,11 +93,16 @@ describe('database roles and grants', () => {
 
   describe('analyst', () => {
     it('reads non-personal data in clear and clients only pseudonymised', async () => {
-      for (const view of NON_PERSONAL_VIEWS)
-        await expect(as({ role: 'analyst' }, `SELECT * FROM ${view}`)).resolves.toBeDefined();
+      for (const view of NON_PERSONAL_VIEWS) {
+        const expected = await ownerRows(view);
+        expect(expected.length).toBeGreaterThan(0);
+        expect((await as({ role: 'analyst' }, `SELECT * FROM ${view} ORDER BY 1`)).rows).toEqual(
+          expected,
+        );
+      }
       const { rows, fields } = await as(
-        { role: 'analyst' },
-        'SELECT * FROM v_clients_pseudonymised',
+        { role: 'analyst', keys: 'encryption-only' },
+        'SELECT * FROM v_clients_pseudonymised ORDER BY client_id',
       );
       expect(fields.map((f) => f.name)).toEqual([
         'client_id',
@@ -92,7 +111,12 @@ describe('database roles and grants', () => {
         'ville',
         'date_inscription',
       ]);
-      expect(rows[0].annee_naissance).toBe(1987);
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({
+        client_id: 1,
+        annee_naissance: Number(firstClient.date_naissance!.slice(0, 4)),
+        sexe: firstClient.sexe,
+      });
     });
 
     it('cannot read clear identifying data, base tables, or write', async () => {

@@ -140,13 +140,13 @@ describe('reading records', () => {
   it.each([
     ['color=red', 'unknown query parameter "color"'],
     ['magasin_id=1', 'unknown query parameter "magasin_id" for clients'],
-    ['limit=0', 'limit must be an integer between 1 and 1000'],
-    ['limit=1001', 'limit must be an integer between 1 and 1000'],
-    ['limit=ten', 'limit must be an integer between 1 and 1000'],
+    ['limit=0', 'limit must be an integer from 1 to 1000'],
+    ['limit=1001', 'limit must be an integer from 1 to 1000'],
+    ['limit=ten', 'limit must be an integer from 1 to 1000'],
     ['limit=5&limit=6', 'limit must be given once'],
-    ['client_id=abc', 'client_id must be a positive integer identifier'],
-    ['client_id=0', 'client_id must be a positive integer identifier'],
-    ['client_id=99999999999', 'client_id must be a positive integer identifier'],
+    ['client_id=abc', 'client_id must be an integer from 1 to 2147483647'],
+    ['client_id=0', 'client_id must be an integer from 1 to 2147483647'],
+    ['client_id=99999999999', 'client_id must be an integer from 1 to 2147483647'],
     ['from=2024-02-30', 'from must be a date (YYYY-MM-DD)'],
     ['to=yesterday', 'to must be a date (YYYY-MM-DD)'],
     ['from=2024-05-01&to=2024-04-01', 'from must not be after to'],
@@ -165,6 +165,6 @@ describe('reading records', () => {
 
   it('answers 400 for a record id that is not an id', async () => {
     const res = await get('/datasets/clients/records/1abc').expect(400);
-    expect(res.body.message).toBe('id must be a positive integer identifier');
+    expect(res.body.message).toBe('id must be an integer from 1 to 2147483647');
   });
 });

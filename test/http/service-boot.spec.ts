@@ -18,7 +18,7 @@ describe('the service over HTTP', () => {
     expect(res.body.status).toBe('ok');
   });
 
-  it('answers unknown routes with the JSON error shape and a request id', async () => {
+  it("answers unknown routes with the JSON error shape and the server's own request id", async () => {
     const res = await request(app.getHttpServer())
       .get('/nowhere')
       .set('x-request-id', 'req-123')
@@ -27,7 +27,9 @@ describe('the service over HTTP', () => {
       statusCode: 404,
       error: 'Not Found',
       message: 'Cannot GET /nowhere',
-      requestId: 'req-123',
+      requestId: res.headers['x-request-id'],
     });
+    expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-correlation-id']).toBe('req-123');
   });
 });

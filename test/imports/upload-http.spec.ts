@@ -107,11 +107,18 @@ describe('POST /imports/{dataset} and the import history API', () => {
       .attach('file', fixture('not-ok/clients_missing_column.csv'))
       .expect(400);
     expect(missing.body.message).toMatch(/missing required column\(s\): email; found:/);
+    const before = await h.rows('clients');
+    expect(before.map((r) => r.client_id)).not.toContain(71);
     const atomic = await http()
       .post('/imports/clients?mode=atomic')
       .attach('file', fixture('not-ok/clients_formula_values.csv'))
       .expect(400);
-    expect(atomic.body.details.importId).toBeDefined();
+    expect(atomic.body.message).toBe('atomic import refused: 2 invalid row(s); nothing was loaded');
+    // Row 71 of that file is valid: an atomic refusal must not load it either.
+    expect(await h.rows('clients')).toEqual(before);
+    const run = await http().get(`/imports/${atomic.body.details.importId}`).expect(200);
+    expect(run.body).toMatchObject({ mode: 'atomic', status: 'failed' });
+    expect(run.body.counts).toMatchObject({ inserted: 0, updated: 0 });
   });
 
   it('lists runs newest first, paginated, and serves one run or 404/400', async () => {

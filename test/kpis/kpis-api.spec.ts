@@ -273,16 +273,19 @@ describe('GET /kpis/{name}', () => {
     ['/kpis/revenue?from=2025-02-30', 'from must be a date (YYYY-MM-DD)'],
     ['/kpis/revenue?to=yesterday', 'to must be a date (YYYY-MM-DD)'],
     ['/kpis/revenue?from=2025-03-02&to=2025-03-01', 'from must not be after to'],
-    ['/kpis/revenue?magasin_id=0', 'magasin_id must be at least 1'],
+    ['/kpis/revenue?magasin_id=0', 'magasin_id must be an integer from 1 to 2147483647'],
     [
       '/kpis/revenue?magasin_id=1%3B%20DROP%20TABLE%20magasins',
-      'magasin_id must be a positive integer',
+      'magasin_id must be an integer from 1 to 2147483647',
     ],
     ['/kpis/top-products?limit=10001', 'limit must be an integer from 1 to 10000'],
-    ['/kpis/revenue?store=1', 'property store should not exist'],
+    [
+      '/kpis/revenue?store=1',
+      'unknown query parameter "store"; accepted: from, to, magasin_id, limit',
+    ],
   ])('answers 400 for %s', async (path, message) => {
     const res = await get(path).expect(400);
-    expect(JSON.stringify(res.body.message)).toContain(message);
+    expect(res.body.message).toContain(message);
   });
 
   // Last: it changes the data the tests above computed by hand.

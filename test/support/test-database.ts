@@ -41,6 +41,10 @@ export function serviceEnvironment(databaseUrl: string, overrides: Environment =
     // No scheduled scan of the repository's data/ landing in the middle of a test's counts;
     // tests of the schedule set their own.
     IMPORT_CRON: '0 0 3 1 1 *',
+    // Functional tests send many requests from one address and subject; the rate-limit spec
+    // (test/http/rate-limits.spec.ts) sets its own small limits.
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
+    RATE_LIMIT_UPLOADS: '1000000',
     ...overrides,
   };
 }

@@ -9,7 +9,14 @@ export class AuditEntryDto {
   @ApiProperty({ type: [Number], description: 'Primary keys of the records returned' })
   recordIds!: number[];
   @ApiProperty() recordCount!: number;
-  @ApiProperty({ description: 'x-request-id of the request' }) requestId!: string;
+  @ApiProperty({ description: "The server's id of the request (its X-Request-Id response header)" })
+  requestId!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The X-Request-Id the caller sent, if any (for correlation only)',
+  })
+  correlationId!: string | null;
 }
 
 export class AuditPageDto {

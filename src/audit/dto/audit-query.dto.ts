@@ -1,37 +1,44 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import {
+  IsCalendarDate,
+  IsColumnInteger,
+  IsKeysetCursor,
+  IsNotAfter,
+  IsPlainWord,
+} from '../../common/query/query-decorators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../datasets/record-query';
+
+export const AUDIT_CURSOR_SCOPE = 'audit';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: `limit must be an integer between 1 and ${MAX_PAGE_SIZE}` })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @IsColumnInteger('integer', { min: 1, max: MAX_PAGE_SIZE })
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  /** Arrives as the nextCursor text; validated into the audit_id (bigint) it carries. */
+  @ApiPropertyOptional({ type: String, description: 'The nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'cursor is not a cursor of this audit listing' })
-  cursor?: string;
+  @IsKeysetCursor(AUDIT_CURSOR_SCOPE, 'bigint')
+  cursor?: number;
 
   @ApiPropertyOptional({ description: 'Only entries of this token subject', example: 'alice' })
   @IsOptional()
-  @Matches(/^[\w.@:-]{1,128}$/, { message: 'sub must be a token subject (letters, digits, ._@:-)' })
+  @IsPlainWord('a token subject')
   sub?: string;
 
   @ApiPropertyOptional({
-    description: 'Inclusive lower bound (ISO 8601)',
+    description: 'Inclusive lower bound: YYYY-MM-DD or an ISO 8601 date-time with zone',
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @IsCalendarDate('zoned')
+  @IsNotAfter('to')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Inclusive upper bound (ISO 8601)' })
+  @ApiPropertyOptional({ description: 'Inclusive upper bound (same form as from)' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @IsCalendarDate('zoned')
   to?: string;
 }

@@ -1,20 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsColumnInteger } from '../../common/query/query-decorators';
+
+export const MAX_IMPORT_PAGE = 500;
+/** Far beyond any real history, and within PostgreSQL's OFFSET (bigint) and JS's safe range. */
+export const MAX_IMPORT_OFFSET = 2_147_483_647;
 
 export class ListImportsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_IMPORT_PAGE, default: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
+  @IsColumnInteger('integer', { min: 1, max: MAX_IMPORT_PAGE })
+  limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_IMPORT_OFFSET, default: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
+  @IsColumnInteger('integer', { min: 0, max: MAX_IMPORT_OFFSET })
+  offset?: number;
 }

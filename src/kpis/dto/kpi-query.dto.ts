@@ -1,6 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import {
+  IsCalendarDate,
+  IsCatalogInteger,
+  IsColumnInteger,
+  IsNotAfter,
+} from '../../common/query/query-decorators';
 
 export const MAX_KPI_ROWS = 10_000;
 
@@ -8,28 +13,24 @@ export const MAX_KPI_ROWS = 10_000;
 export class KpiQueryDto {
   @ApiPropertyOptional({ description: 'First day included (YYYY-MM-DD).', example: '2025-01-01' })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'from must be a date (YYYY-MM-DD)' })
+  @IsCalendarDate()
+  @IsNotAfter('to')
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last day included (YYYY-MM-DD).', example: '2025-12-31' })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'to must be a date (YYYY-MM-DD)' })
+  @IsCalendarDate()
   to?: string;
 
-  @ApiPropertyOptional({ description: 'Only this store.', example: 1 })
+  @ApiPropertyOptional({ description: 'Only this store.', example: 1, minimum: 1 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'magasin_id must be a positive integer' })
-  @Min(1, { message: 'magasin_id must be at least 1' })
+  @IsCatalogInteger('magasins', 'magasin_id')
   magasin_id?: number;
 
   @ApiPropertyOptional({
     description: `Maximum rows (1-${MAX_KPI_ROWS}; default 10 for top-products, 1000 otherwise).`,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: `limit must be an integer from 1 to ${MAX_KPI_ROWS}` })
-  @Min(1, { message: `limit must be an integer from 1 to ${MAX_KPI_ROWS}` })
-  @Max(MAX_KPI_ROWS, { message: `limit must be an integer from 1 to ${MAX_KPI_ROWS}` })
+  @IsColumnInteger('integer', { min: 1, max: MAX_KPI_ROWS })
   limit?: number;
 }
