@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import type { Level, Logger } from 'pino';
 import type { Options } from 'pino-http';
 import { CALLER_KEY, type Caller } from '../auth/caller';
-import { assignRequestId } from '../common/request-id';
+import { assignRequestId, correlationIdOf } from '../common/request-id';
 
 export interface AccessLogFields {
   context: 'AccessLog';
@@ -21,6 +21,8 @@ export interface AccessLogFields {
   /** The verified token's subject and role; absent when no valid token was presented. */
   sub?: string;
   role?: string;
+  /** The caller's own X-Request-Id, when it sent a plain one (the request id is the server's). */
+  correlationId?: string;
   /** The client went away before the response was complete. */
   aborted?: true;
 }
@@ -56,6 +58,7 @@ export function accessLogOptions(logger: Logger): Options<Request, Response> {
 export function accessFields(req: Request, res: Response, durationMs: number): AccessLogFields {
   const caller = (req as unknown as Record<string, Caller | undefined>)[CALLER_KEY];
   const length = Number(res.getHeader('content-length'));
+  const correlationId = correlationIdOf(req);
   return {
     context: 'AccessLog',
     method: req.method,
@@ -64,6 +67,7 @@ export function accessFields(req: Request, res: Response, durationMs: number): A
     durationMs,
     bytes: Number.isFinite(length) ? length : null,
     ...(caller && { sub: caller.sub, role: caller.role }),
+    ...(correlationId && { correlationId }),
     ...(!res.writableFinished && { aborted: true as const }),
   };
 }

@@ -105,14 +105,19 @@ describe('JSON logs of the running service', () => {
     expect(accessLine(ok.headers['x-request-id'])).toBeUndefined();
   });
 
-  it('logs a refused token as a 401 without subject or role, keeping the caller-given request id', async () => {
-    await request(base)
+  it('logs a refused token as a 401 without subject or role, with its own request id and the caller-given one as correlation id', async () => {
+    const res = await request(base)
       .get('/datasets/clients/records')
       .set('Authorization', 'Bearer not.a.token')
       .set('X-Request-Id', 'ops-check-401')
       .expect(401);
-    const refused = await eventually(() => accessLine('ops-check-401'), 'the 401');
-    expect(refused).toMatchObject({ status: 401, route: '/datasets/:dataset/records' });
+    expect(res.headers['x-request-id']).not.toBe('ops-check-401');
+    const refused = await eventually(() => accessLine(res.headers['x-request-id']), 'the 401');
+    expect(refused).toMatchObject({
+      status: 401,
+      route: '/datasets/:dataset/records',
+      correlationId: 'ops-check-401',
+    });
     expect(refused).not.toHaveProperty('sub');
     expect(refused).not.toHaveProperty('role');
   });
