@@ -8,6 +8,7 @@
  */
 import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
+import { TimeoutError, withTimeout } from './common/with-timeout';
 import { ConfigurationError } from './config/app-config';
 import { onShutdownSignal } from './common/shutdown-signals';
 import { redactUrl } from './database/connection-url';
@@ -74,24 +75,14 @@ async function closeWithin(
   timeoutMs: number,
   logger: Logger,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>(
-    (resolve) => (timer = setTimeout(resolve, timeoutMs, true)),
-  );
   // Whatever happens here, the database must still be stopped afterwards.
-  const closed = app.close().then(
-    () => false,
-    (error: unknown) => {
-      logger.error(
-        `Closing HTTP failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return false;
-    },
+  await withTimeout(app.close(), timeoutMs).catch((error: unknown) =>
+    error instanceof TimeoutError
+      ? logger.warn(`HTTP did not close within ${timeoutMs / 1000}s; stopping the database anyway`)
+      : logger.error(
+          `Closing HTTP failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
   );
-  if (await Promise.race([closed, timedOut])) {
-    logger.warn(`HTTP did not close within ${timeoutMs / 1000}s; stopping the database anyway`);
-  }
-  clearTimeout(timer);
 }
 
 main().catch((error: unknown) => {

@@ -3,17 +3,13 @@
  * longer than an orchestrator waits before SIGKILL. Transactions that declare themselves
  * interruptible (one per imported file) are rolled back at once instead, by terminating their
  * database session, which PostgreSQL honours even while COPY waits for a stalled upload. They
- * fail with the `interrupted` error, so the import engine records the run as interrupted, and
- * shutdown waits for that bookkeeping before the pool closes. Nothing is lost that re-importing
+ * fail with the `interrupted` error, so the import engine records the run as interrupted (its
+ * own shutdown hook waits for that bookkeeping before the pool closes). Nothing is lost that re-importing
  * the file does not redo, since a file is one transaction.
  */
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
-
-/** Generous for the bookkeeping of a rolled-back import; bounded so shutdown cannot hang here. */
-const DRAIN_TIMEOUT_MS = 10_000;
 
 export const interrupted = (): DomainError =>
   new DomainError(DomainErrorCode.Unavailable, 'interrupted', {
@@ -105,15 +101,5 @@ export class TransactionInterrupter implements BeforeApplicationShutdown {
       return;
     }
     await Promise.all(victims.map((transaction) => transaction.done));
-    await this.poolIdle();
-  }
-
-  /** The run's outcome is written after the rollback, on other pooled connections. */
-  private async poolIdle(): Promise<void> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (pool.totalCount > pool.idleCount && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }

@@ -12,7 +12,7 @@ import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { ImportQueue } from '../imports/import-queue';
 import { ReadinessMetrics } from './readiness.metrics';
-import { TimeoutError, withTimeout } from './with-timeout';
+import { TimeoutError, withTimeout } from '../common/with-timeout';
 
 /** Each check gets this long; readiness must answer even when the database hangs. */
 export const CHECK_TIMEOUT_MS = 2_000;

@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
+import { withTimeout } from '../common/with-timeout';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
 import { isInterrupted, TransactionInterrupter } from '../database/transaction-interrupter';
@@ -53,7 +54,7 @@ export interface ImportResult {
   failure?: DomainError;
 }
 
-export const ZERO_COUNTS: ImportCounts = {
+const ZERO_COUNTS: ImportCounts = {
   rowsRead: 0,
   inserted: 0,
   updated: 0,
@@ -116,12 +117,9 @@ export class ImportService implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.interrupter.interruptAll();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_BOOKKEEPING_MS))),
-    ]);
-    clearTimeout(timer);
+    await withTimeout(Promise.allSettled([...this.inFlight]), SHUTDOWN_BOOKKEEPING_MS).catch(() =>
+      this.logger.warn('Shutting down before every interrupted import run could be recorded'),
+    );
   }
 
   private async queuedImport(request: ImportRequest): Promise<ImportResult> {
