@@ -3,13 +3,13 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
 import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { servicePool } from '../database/service-pool';
 import { ImportQueue } from '../imports/import-queue';
 import { ReadinessMetrics } from './readiness.metrics';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
@@ -115,7 +115,7 @@ export class ReadinessIndicators {
    */
   pool(): Promise<HealthIndicatorResult> {
     return this.probe('pool', 'could not read the pool', () => {
-      const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+      const pool = servicePool(this.dataSource);
       const max = pool?.options.max ?? this.config.dbPoolSize;
       const inUse = pool ? pool.totalCount - pool.idleCount : 0;
       const waiting = pool?.waitingCount ?? 0;

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { Counter, Gauge, register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { servicePool } from '../database/service-pool';
 
 const POOL_CONNECTIONS = 'smartretail_db_pool_connections';
 const POOL_WAITING = 'smartretail_db_pool_waiting_clients';
@@ -23,8 +23,7 @@ export class DatabasePoolMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const transactions = this.transactions;
-    const pool = (): Pool | undefined =>
-      (this.dataSource.driver as unknown as { master?: Pool }).master;
+    const pool = () => servicePool(this.dataSource);
     this.onModuleDestroy();
     new Gauge({
       name: POOL_CONNECTIONS,
