@@ -9,7 +9,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ImportRunEvents } from './import-run-events';
 import { ImportRunsRepository, RunOutcome } from './import-runs.repository';
 
-export const RECORD_RETRY_MS = 2_000;
+const RECORD_RETRY_MS = 2_000;
 /** A bound on memory during a long outage; beyond it the recovery pass still marks them. */
 const MAX_PENDING = 10_000;
 
@@ -24,10 +24,6 @@ export class RunOutcomeRecorder implements OnModuleDestroy {
     private readonly runs: ImportRunsRepository,
     private readonly events: ImportRunEvents,
   ) {}
-
-  get size(): number {
-    return this.pending.size;
-  }
 
   recordLater(id: string, outcome: RunOutcome): void {
     if (this.pending.size >= MAX_PENDING) return;
