@@ -7,6 +7,15 @@ import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { EnvironmentVariables } from './environment-variables';
+import {
+  isHmacAlgorithm,
+  JwksSource,
+  jwksSource,
+  jwtSettingsProblems,
+  parseAlgorithms,
+  parseClaimPath,
+  TokenAlgorithm,
+} from './jwt-settings';
 import { decodeSecret } from './secret-key.validator';
 
 export type Environment = Record<string, string | undefined>;
@@ -45,7 +54,12 @@ export class AppConfig {
   /** AES key as canonical lower-case hex: the same bytes always give the same passphrase. */
   readonly encryptionKey: string;
   readonly blindIndexKey: string;
-  readonly jwtSecret: string;
+  /** Only when HS256 is allowed. */
+  readonly jwtSecret?: string;
+  readonly jwtAlgorithms: TokenAlgorithm[];
+  readonly jwtJwks?: JwksSource;
+  /** The claim path of the role, as segments (JWT_ROLE_CLAIM, `role` by default). */
+  readonly jwtRoleClaim: string[];
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   readonly jwtMaxTtlSeconds: number;
@@ -82,7 +96,14 @@ export class AppConfig {
     this.dbSsl = (env.DB_SSL as AppConfig['dbSsl'] | undefined) ?? 'disable';
     this.encryptionKey = decodeSecret(env.ENCRYPTION_KEY)!.toString('hex');
     this.blindIndexKey = decodeSecret(env.BLIND_INDEX_KEY)!.toString('hex');
-    this.jwtSecret = env.JWT_SECRET;
+    this.jwtAlgorithms = parseAlgorithms(
+      env.JWT_ALGORITHMS,
+      !!(env.JWT_JWKS_URL || env.JWT_JWKS_FILE),
+    );
+    // A secret that no allowed algorithm uses is dropped, so nothing can verify with it.
+    this.jwtSecret = this.jwtAlgorithms.some(isHmacAlgorithm) ? env.JWT_SECRET : undefined;
+    this.jwtJwks = jwksSource(env);
+    this.jwtRoleClaim = parseClaimPath(env.JWT_ROLE_CLAIM ?? 'role')!;
     this.jwtIssuer = env.JWT_ISSUER || undefined;
     this.jwtAudience = env.JWT_AUDIENCE || undefined;
     this.jwtMaxTtlSeconds = env.JWT_MAX_TTL ?? 86_400;
@@ -154,6 +175,7 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
         `IMPORT_CONCURRENCY must be at most half of DB_POOL_SIZE (${pool >> 1}), so reads keep connections while imports run`,
       );
   }
+  problems.push(...jwtSettingsProblems(parsed));
   if (problems.length) throw new ConfigurationError(problems);
   return new AppConfig(parsed, options.embedded);
 }

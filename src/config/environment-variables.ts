@@ -15,6 +15,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { parseDurationSeconds } from './duration';
+import { needsJwtSecret } from './jwt-settings';
 import { IsSecretKey } from './secret-key.validator';
 
 const TRUST_PROXY =
@@ -86,8 +87,55 @@ export class EnvironmentVariables {
   @IsSecretKey()
   BLIND_INDEX_KEY!: string;
 
+  /** HS256 key; required only while HS256 is among JWT_ALGORITHMS (the default without a JWKS). */
+  @ValidateIf((env: EnvironmentVariables) => needsJwtSecret(env))
   @IsSecretKey()
-  JWT_SECRET!: string;
+  JWT_SECRET?: string;
+
+  /** Comma-separated; cross-checked with the keys in src/config/jwt-settings.ts. */
+  @IsOptional()
+  @IsString()
+  JWT_ALGORITHMS?: string;
+
+  /** The identity provider's jwks_uri (fetched, cached, refreshed on an unknown kid). */
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_URL?: string;
+
+  /** A JWKS document on disk, read once at start-up (no identity provider reachable). */
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_FILE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_JWKS_TIMEOUT_MS must be an integer number of milliseconds (100-60000)' })
+  @Min(100)
+  @Max(60_000)
+  JWT_JWKS_TIMEOUT_MS?: number;
+
+  /** No refetch sooner than this after a fetch, whatever kid a token names (protects the IdP). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_JWKS_COOLDOWN_MS must be an integer number of milliseconds (0-3600000)' })
+  @Min(0)
+  @Max(3_600_000)
+  JWT_JWKS_COOLDOWN_MS?: number;
+
+  /** The key set is refetched once older than this, so a key removed by the IdP stops working. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({
+    message: 'JWT_JWKS_MAX_AGE_MS must be an integer number of milliseconds (1000-86400000)',
+  })
+  @Min(1_000)
+  @Max(86_400_000)
+  JWT_JWKS_MAX_AGE_MS?: number;
+
+  /** Where the role is found in the token: role, app_metadata.role, realm_access.roles... */
+  @IsOptional()
+  @IsString()
+  JWT_ROLE_CLAIM?: string;
 
   @IsOptional()
   @IsString()
