@@ -2,7 +2,7 @@
  * The table `npm run import` prints after its last file, in the manner of pgloader's summary:
  * one row per file, a total row, counts right-aligned so columns add up at a glance.
  */
-import type { ImportReport } from '../imports/import-report';
+import type { ImportReport } from '../imports/history/import-run';
 
 export interface ImportSummaryRow {
   file: string;

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Subscription } from 'rxjs';
-import type { ImportReport } from '../imports/import-report';
-import { ImportRunEvents } from '../imports/import-run-events';
+import type { ImportReport } from '../imports/history/import-run';
+import { ImportRunEvents } from '../imports/history/import-run-events';
 
 /**
  * One log line per finished import run, whatever started it (upload, schedule) and however it

@@ -3,8 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
 import { DATASET_NAMES } from '../catalog/dataset.types';
-import { IMPORT_SOURCES, ImportReport } from '../imports/import-report';
-import { ImportRunEvents } from '../imports/import-run-events';
+import { IMPORT_SOURCES, ImportReport } from '../imports/history/import-run';
+import { ImportRunEvents } from '../imports/history/import-run-events';
 import {
   ERRORS_TOTAL,
   IMPORT_WAIT,

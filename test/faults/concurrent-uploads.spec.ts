@@ -11,7 +11,7 @@ import {
   EXHAUSTION_MEMORY_MS,
   RoleScopedTransactions,
 } from '../../src/database/role-scoped-transactions';
-import { ImportQueue } from '../../src/imports/import-queue';
+import { ImportQueue } from '../../src/imports/engine/import-queue';
 import { ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
 import { sampleFile } from '../support/sample-files';

@@ -18,11 +18,11 @@ import { Observable } from 'rxjs';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput, notFound } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../csv/csv-text-decoder';
-import { datasetForFile } from '../dataset-file-matcher';
-import { ImportQueue } from '../import-queue';
-import type { ImportMode } from '../import-report';
-import { ImportService } from '../import.service';
+import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../engine/csv/csv-text-decoder';
+import { datasetForFile } from '../schedule/dataset-file-matcher';
+import { ImportQueue } from '../engine/import-queue';
+import type { ImportMode } from '../history/import-run';
+import { ImportService } from '../engine/import.service';
 import { ReceivedUpload, removeSpooled, SpooledFile, UploadSpool } from './upload-spool';
 
 export const UPLOAD_FIELD = 'file';

@@ -1,8 +1,8 @@
 /** Imports an upload once it has been received whole (see UploadSpool), then removes its file. */
 import { Injectable } from '@nestjs/common';
 import { open } from 'node:fs/promises';
-import type { ImportReport } from '../import-report';
-import { ImportService } from '../import.service';
+import type { ImportReport } from '../history/import-run';
+import { ImportService } from '../engine/import.service';
 import { ReceivedUpload, removeSpooled } from './upload-spool';
 
 @Injectable()

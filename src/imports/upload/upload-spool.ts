@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetSpec } from '../../catalog/dataset.types';
-import type { CsvEncoding } from '../csv/csv-text-decoder';
-import type { ImportMode } from '../import-report';
+import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
+import type { ImportMode } from '../history/import-run';
 
 export const SPOOL_DIR = join(tmpdir(), 'smartretail-uploads');
 

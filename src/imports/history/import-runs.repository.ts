@@ -4,8 +4,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { DatasetName } from '../catalog/dataset.types';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { DatasetName } from '../../catalog/dataset.types';
+import { RoleScopedTransactions } from '../../database/role-scoped-transactions';
 import type {
   FailureKind,
   ImportCounts,
@@ -14,7 +14,7 @@ import type {
   ImportSource,
   ImportStatus,
   RejectedRow,
-} from './import-report';
+} from './import-run';
 
 export const INLINE_REJECTIONS = 100;
 

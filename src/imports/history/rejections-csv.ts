@@ -3,7 +3,7 @@
  * (starting with = + - @, a tab or a carriage return) are prefixed with a single quote, so a
  * crafted value in an imported file cannot become a formula on an operator's machine.
  */
-import type { RejectedRow } from './import-report';
+import type { RejectedRow } from './import-run';
 
 export const REJECTIONS_CSV_HEADER = 'line,column,reason,value\n';
 

@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import type { DatasetSpec } from '../catalog/dataset.types';
+import { datasetCatalog } from '../../catalog/dataset-catalog';
+import type { DatasetSpec } from '../../catalog/dataset.types';
 import { datasetForFile } from './dataset-file-matcher';
-import { isInterrupted } from '../database/transaction-interrupter';
-import { ImportLock } from './import-lock';
-import { ImportRunEvents } from './import-run-events';
-import type { ImportReport } from './import-report';
-import { ImportRunsRepository } from './import-runs.repository';
-import { ImportService } from './import.service';
+import { isInterrupted } from '../../database/transaction-interrupter';
+import { ImportLock } from '../engine/import-lock';
+import { ImportRunEvents } from '../history/import-run-events';
+import type { ImportReport } from '../history/import-run';
+import { ImportRunsRepository } from '../history/import-runs.repository';
+import { ImportService } from '../engine/import.service';
 
 export interface ImportFile {
   path: string;

@@ -2,8 +2,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { notFound } from '../common/domain-error';
-import type { ImportReport } from './import-report';
+import { notFound } from '../../common/domain-error';
+import type { ImportReport } from './import-run';
 import { ImportRunsRepository } from './import-runs.repository';
 import { REJECTIONS_CSV_HEADER, rejectionCsvLine } from './rejections-csv';
 

@@ -1,4 +1,4 @@
-import { datasetCatalog } from '../../catalog/dataset-catalog';
+import { datasetCatalog } from '../../../catalog/dataset-catalog';
 import { mapHeader, unknownColumnsWarning } from './header-mapping';
 
 const refusal = (dataset: 'clients' | 'produits', header: string[]) => {

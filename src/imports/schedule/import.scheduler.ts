@@ -6,10 +6,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { AppConfig } from '../config/app-config';
-import { datasetCatalog } from '../catalog/dataset-catalog';
+import { AppConfig } from '../../config/app-config';
+import { datasetCatalog } from '../../catalog/dataset-catalog';
 import { ImportDirectoryService } from './import-directory.service';
-import { ImportService } from './import.service';
+import { ImportService } from '../engine/import.service';
 
 export const IMPORT_CRON_JOB = 'directory-import';
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { IsColumnInteger } from '../../common/query/query-decorators';
+import { IsColumnInteger } from '../../../common/query/query-decorators';
 
 export const MAX_IMPORT_PAGE = 500;
 /** Far beyond any real history, and within PostgreSQL's OFFSET (bigint) and JS's safe range. */

@@ -4,8 +4,8 @@
  * INSERT ... SELECT for new ones. Identifiers come from the catalog (never from a file), and
  * every value travels as a bind parameter or through COPY.
  */
-import { datasetCatalog, SQL_TYPES } from '../catalog/dataset-catalog';
-import type { ColumnSpec, DatasetSpec } from '../catalog/dataset.types';
+import { datasetCatalog, SQL_TYPES } from '../../catalog/dataset-catalog';
+import type { ColumnSpec, DatasetSpec } from '../../catalog/dataset.types';
 
 export const STAGING_TABLE = 'import_staging';
 

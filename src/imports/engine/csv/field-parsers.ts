@@ -3,8 +3,8 @@
  * why it cannot. Pure functions: they run for every cell of every file, so they avoid regexes
  * with backtracking and allocate as little as possible.
  */
-import { INTEGER_RANGE, MONEY_DIGITS, TEXT_MAX_LENGTH } from '../../catalog/dataset-catalog';
-import type { ColumnSpec } from '../../catalog/dataset.types';
+import { INTEGER_RANGE, MONEY_DIGITS, TEXT_MAX_LENGTH } from '../../../catalog/dataset-catalog';
+import type { ColumnSpec } from '../../../catalog/dataset.types';
 
 export type FieldResult = { ok: true; value: string | null } | { ok: false; reason: string };
 

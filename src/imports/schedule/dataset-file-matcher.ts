@@ -3,9 +3,9 @@
  * separators and `.csv` are ignored, and the seed system's mangled export names
  * (`D_tails_des_Transactions.csv`, `Cartes_de_Fid_lit_.csv`) are catalog aliases.
  */
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import type { DatasetSpec } from '../catalog/dataset.types';
-import { normaliseName } from './csv/header-mapping';
+import { datasetCatalog } from '../../catalog/dataset-catalog';
+import type { DatasetSpec } from '../../catalog/dataset.types';
+import { normaliseName } from '../engine/csv/header-mapping';
 
 const byName = new Map<string, DatasetSpec>();
 for (const spec of datasetCatalog.all()) {

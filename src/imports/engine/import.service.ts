@@ -9,12 +9,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import type { DatasetSpec } from '../catalog/dataset.types';
-import { DomainError, DomainErrorCode, invalidInput } from '../common/domain-error';
-import { withTimeout } from '../common/with-timeout';
-import { isDatabaseUnavailable } from '../database/database-unavailable';
-import { RoleScopedTransactions, TransactionScope } from '../database/role-scoped-transactions';
-import { isInterrupted, TransactionInterrupter } from '../database/transaction-interrupter';
+import type { DatasetSpec } from '../../catalog/dataset.types';
+import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
+import { withTimeout } from '../../common/with-timeout';
+import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
+import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
@@ -25,10 +25,10 @@ import type {
   ImportMode,
   ImportReport,
   ImportSource,
-} from './import-report';
-import { ImportRunEvents } from './import-run-events';
-import { ImportRunsRepository, RunOutcome } from './import-runs.repository';
-import { RunOutcomeRecorder } from './run-outcome-recorder';
+} from '../history/import-run';
+import { ImportRunEvents } from '../history/import-run-events';
+import { ImportRunsRepository, RunOutcome } from '../history/import-runs.repository';
+import { RunOutcomeRecorder } from '../history/run-outcome-recorder';
 
 export interface ImportProgress {
   rows: number;

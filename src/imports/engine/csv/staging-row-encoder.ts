@@ -4,7 +4,7 @@
  * A bad record becomes a rejection line (its columns NULL), so rejections stream into the
  * database with the rows instead of piling up in memory.
  */
-import type { DatasetSpec } from '../../catalog/dataset.types';
+import type { DatasetSpec } from '../../../catalog/dataset.types';
 import { FieldContext, parseField } from './field-parsers';
 import type { HeaderMapping } from './header-mapping';
 import { shownText } from './shown-text';

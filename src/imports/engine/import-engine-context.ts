@@ -1,10 +1,10 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { DatabaseModule } from '../database/database.module';
-import { ImportRunEventsModule } from './import-run-events';
-import { ImportEngineModule } from './imports.module';
+import { AppConfig } from '../../config/app-config';
+import { ConfigModule } from '../../config/config.module';
+import { DatabaseModule } from '../../database/database.module';
+import { ImportRunEventsModule } from '../history/import-run-events';
+import { ImportEngineModule } from '../imports.module';
 
 /**
  * The import engine without HTTP or the scheduler, for processes that import and exit (the

@@ -13,10 +13,10 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import type { DatasetName } from '../catalog/dataset.types';
-import { unavailable } from '../database/database-unavailable';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { datasetCatalog } from '../../catalog/dataset-catalog';
+import type { DatasetName } from '../../catalog/dataset.types';
+import { unavailable } from '../../database/database-unavailable';
+import { RoleScopedTransactions } from '../../database/role-scoped-transactions';
 
 /** Arbitrary constant distinct from the migration lock's key (one bigint key space). */
 export const IMPORT_LOCK_KEY = 7_364_110_482;

@@ -11,9 +11,9 @@
  * wait is bounded by its deadline: either way the caller gets a 503 with Retry-After, never a hang.
  */
 import { Injectable } from '@nestjs/common';
-import type { DatasetName } from '../catalog/dataset.types';
-import { AppConfig } from '../config/app-config';
-import { unavailable } from '../database/database-unavailable';
+import type { DatasetName } from '../../catalog/dataset.types';
+import { AppConfig } from '../../config/app-config';
+import { unavailable } from '../../database/database-unavailable';
 
 export interface ImportTurn {
   /** How long this import waited for its turn in this instance. */

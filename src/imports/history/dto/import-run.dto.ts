@@ -1,7 +1,7 @@
-/** OpenAPI shapes of the import report (src/imports/import-report.ts is the source of truth). */
+/** OpenAPI shapes of the import report (src/imports/history/import-run.ts is the source of truth). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DATASET_NAMES } from '../../catalog/dataset.types';
-import { FAILURE_KINDS, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-report';
+import { DATASET_NAMES } from '../../../catalog/dataset.types';
+import { FAILURE_KINDS, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-run';
 
 export class ImportCountsDto {
   @ApiProperty({ description: 'Data rows read: inserted + updated + unchanged + rejected' })

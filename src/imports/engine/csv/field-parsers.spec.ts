@@ -1,4 +1,4 @@
-import type { ColumnSpec } from '../../catalog/dataset.types';
+import type { ColumnSpec } from '../../../catalog/dataset.types';
 import { parseDate, parseField, parseTimestamp } from './field-parsers';
 
 const money: ColumnSpec = { name: 'prix', type: 'money', required: true, min: 0, description: '' };

@@ -2,7 +2,7 @@
  * What an import run reports: returned by the upload route, stored as import history, and
  * published to observers (metrics). Shared contract between ingestion and observability.
  */
-import type { DatasetName } from '../catalog/dataset.types';
+import type { DatasetName } from '../../catalog/dataset.types';
 
 export const IMPORT_SOURCES = ['upload', 'schedule', 'cli'] as const;
 export type ImportSource = (typeof IMPORT_SOURCES)[number];

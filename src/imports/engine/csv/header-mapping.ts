@@ -6,9 +6,9 @@
  * line starts with data): it is refused without repeating its cells, which for clients would be
  * a name, an e-mail address and a birth date.
  */
-import { datasetCatalog } from '../../catalog/dataset-catalog';
-import type { DatasetSpec } from '../../catalog/dataset.types';
-import { invalidInput } from '../../common/domain-error';
+import { datasetCatalog } from '../../../catalog/dataset-catalog';
+import type { DatasetSpec } from '../../../catalog/dataset.types';
+import { invalidInput } from '../../../common/domain-error';
 import { shownText } from './shown-text';
 
 /** Unknown header cells named in a warning, at most. */

@@ -1,5 +1,5 @@
-import type { AppConfig } from '../config/app-config';
-import { DomainError, DomainErrorCode } from '../common/domain-error';
+import type { AppConfig } from '../../config/app-config';
+import { DomainError, DomainErrorCode } from '../../common/domain-error';
 import { ImportQueue } from './import-queue';
 
 const queueWith = (limits: Partial<AppConfig>) =>

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import type { DatasetName } from '../catalog/dataset.types';
-import type { ImportReport } from './import-report';
+import type { DatasetName } from '../../catalog/dataset.types';
+import type { ImportReport } from './import-run';
 
 export interface ImportWait {
   dataset: DatasetName;

@@ -30,17 +30,17 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DATASET_NAMES } from '../catalog/dataset.types';
-import { CSV_ENCODINGS } from './csv/csv-text-decoder';
-import { ImportReportDto, ImportRunPageDto } from './dto/import-report.dto';
-import { Roles } from '../auth/access.decorators';
-import { ListImportsQuery } from './dto/list-imports.query';
-import { ImportHistoryService, ImportRunPage } from './import-history.service';
-import type { ImportReport } from './import-report';
-import { CsvUploadInterceptor, ReceivedCsvUpload } from './upload/csv-upload.interceptor';
-import { UploadImportService } from './upload/upload-import.service';
-import { UploadThrottlerGuard } from '../rate-limit/upload-throttler.guard';
-import type { ReceivedUpload } from './upload/upload-spool';
+import { DATASET_NAMES } from '../../catalog/dataset.types';
+import { CSV_ENCODINGS } from '../engine/csv/csv-text-decoder';
+import { ImportReportDto, ImportRunPageDto } from './dto/import-run.dto';
+import { Roles } from '../../auth/access.decorators';
+import { ListImportsQuery } from './dto/list-import-runs.query';
+import { ImportHistoryService, ImportRunPage } from './import-runs.service';
+import type { ImportReport } from './import-run';
+import { CsvUploadInterceptor, ReceivedCsvUpload } from '../upload/csv-upload.interceptor';
+import { UploadImportService } from '../upload/upload-import.service';
+import { UploadThrottlerGuard } from '../../rate-limit/upload-throttler.guard';
+import type { ReceivedUpload } from '../upload/upload-spool';
 
 @ApiTags('imports')
 @ApiBearerAuth()

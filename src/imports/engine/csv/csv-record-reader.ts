@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { invalidInput } from '../../common/domain-error';
+import { invalidInput } from '../../../common/domain-error';
 import { CsvEncoding, decodeCsvText } from './csv-text-decoder';
 
 export type { CsvEncoding } from './csv-text-decoder';

@@ -10,7 +10,7 @@
  * Content that is not text at all (an archive, an image, random bytes) is refused up front.
  */
 import { TextDecoder } from 'node:util';
-import { invalidInput } from '../../common/domain-error';
+import { invalidInput } from '../../../common/domain-error';
 
 export const CSV_ENCODINGS = ['utf-8', 'windows-1252', 'utf-16le', 'utf-16be'] as const;
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];

@@ -9,8 +9,8 @@
 import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { DatasetSpec } from '../catalog/dataset.types';
-import { invalidInput } from '../common/domain-error';
+import type { DatasetSpec } from '../../catalog/dataset.types';
+import { invalidInput } from '../../common/domain-error';
 import { CsvEncoding, CsvFormat, readCsvRecords } from './csv/csv-record-reader';
 import { mapHeader, unknownColumnsWarning } from './csv/header-mapping';
 import { StagingRowEncoder } from './csv/staging-row-encoder';
@@ -24,7 +24,7 @@ import {
   supersedeDuplicatesSql,
   updateChangedRowsSql,
 } from './dataset-merge-sql';
-import type { ImportCounts, ImportMode } from './import-report';
+import type { ImportCounts, ImportMode } from '../history/import-run';
 
 export const MAX_WARNINGS = 100;
 const COPY_CHUNK = 256 * 1024;
