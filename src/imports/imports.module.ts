@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ImportDirectoryService } from './schedule/import-directory.service';
-import { ImportHistoryService } from './history/import-runs.service';
+import { ImportRunsService } from './history/import-runs.service';
 import { ImportLock } from './engine/import-lock';
 import { ImportQueue } from './engine/import-queue';
 import { ImportRunsRepository } from './history/import-runs.repository';
 import { ImportScheduler } from './schedule/import.scheduler';
 import { ImportService } from './engine/import.service';
 import { RunOutcomeRecorder } from './history/run-outcome-recorder';
-import { ImportsController } from './history/import-runs.controller';
+import { ImportRunsController } from './history/import-runs.controller';
 import { CsvUploadInterceptor } from './upload/csv-upload.interceptor';
 import { UploadImportService } from './upload/upload-import.service';
 
@@ -27,7 +27,7 @@ export class ImportEngineModule {}
 
 @Module({
   imports: [ImportEngineModule, ScheduleModule.forRoot()],
-  controllers: [ImportsController],
-  providers: [ImportHistoryService, ImportScheduler, CsvUploadInterceptor, UploadImportService],
+  controllers: [ImportRunsController],
+  providers: [ImportRunsService, ImportScheduler, CsvUploadInterceptor, UploadImportService],
 })
 export class ImportsModule {}

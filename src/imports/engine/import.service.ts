@@ -23,7 +23,7 @@ import type {
   FailureKind,
   ImportCounts,
   ImportMode,
-  ImportReport,
+  ImportRun,
   ImportSource,
 } from '../history/import-run';
 import { ImportRunEvents } from '../history/import-run-events';
@@ -49,7 +49,7 @@ export interface ImportRequest {
 }
 
 export interface ImportResult {
-  report: ImportReport;
+  report: ImportRun;
   /** Why the run failed, when the input (not the service) is to blame: maps to a 4xx. */
   failure?: DomainError;
 }
@@ -258,7 +258,7 @@ export class ImportService implements BeforeApplicationShutdown {
     fileName: string,
     sizeBytes: number,
     checksum: string,
-  ): Promise<ImportReport> {
+  ): Promise<ImportRun> {
     const id = randomUUID();
     await this.runs.start(
       {
@@ -337,7 +337,7 @@ export class ImportService implements BeforeApplicationShutdown {
   }
 
   /** Pass the import's connection: an import never holds a second one. */
-  private async publish(id: string, client?: PoolClient): Promise<ImportReport> {
+  private async publish(id: string, client?: PoolClient): Promise<ImportRun> {
     const report = await this.runs.findOne(id, client);
     if (!report) throw new Error(`import run ${id} vanished`);
     this.events.publishFinished(report);

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { DatasetName } from '../../catalog/dataset.types';
-import type { ImportReport } from './import-run';
+import type { ImportRun } from './import-run';
 
 export interface ImportWait {
   dataset: DatasetName;
@@ -20,14 +20,14 @@ export interface UnchangedFile {
  */
 @Injectable()
 export class ImportRunEvents {
-  private readonly finished = new Subject<ImportReport>();
-  readonly finished$: Observable<ImportReport> = this.finished.asObservable();
+  private readonly finished = new Subject<ImportRun>();
+  readonly finished$: Observable<ImportRun> = this.finished.asObservable();
 
   private readonly unchanged = new Subject<UnchangedFile>();
   /** A scanned file whose content was handled before and was not imported again. */
   readonly unchanged$: Observable<UnchangedFile> = this.unchanged.asObservable();
 
-  publishFinished(report: ImportReport): void {
+  publishFinished(report: ImportRun): void {
     this.finished.next(report);
   }
 

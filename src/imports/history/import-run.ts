@@ -1,6 +1,7 @@
 /**
- * What an import run reports: returned by the upload route, stored as import history, and
- * published to observers (metrics). Shared contract between ingestion and observability.
+ * An import run: one attempt to import one file, whatever the way in. The one name for it: the
+ * upload route answers with it, the history (`import_runs`) stores it, observers (metrics, the
+ * run log) receive it. Shared contract between ingestion and observability.
  */
 import type { DatasetName } from '../../catalog/dataset.types';
 
@@ -40,7 +41,7 @@ export interface RejectedRow {
   value?: string;
 }
 
-export interface ImportReport {
+export interface ImportRun {
   id: string;
   dataset: DatasetName;
   source: ImportSource;

@@ -32,11 +32,11 @@ import {
 import type { Response } from 'express';
 import { DATASET_NAMES } from '../../catalog/dataset.types';
 import { CSV_ENCODINGS } from '../engine/csv/csv-text-decoder';
-import { ImportReportDto, ImportRunPageDto } from './dto/import-run.dto';
+import { ImportRunDto, ImportRunPageDto } from './dto/import-run.dto';
 import { Roles } from '../../auth/access.decorators';
-import { ListImportsQuery } from './dto/list-import-runs.query';
-import { ImportHistoryService, ImportRunPage } from './import-runs.service';
-import type { ImportReport } from './import-run';
+import { ListImportRunsQuery } from './dto/list-import-runs.query';
+import { ImportRunsService, ImportRunPage } from './import-runs.service';
+import type { ImportRun } from './import-run';
 import { CsvUploadInterceptor, ReceivedCsvUpload } from '../upload/csv-upload.interceptor';
 import { UploadImportService } from '../upload/upload-import.service';
 import { UploadThrottlerGuard } from '../../rate-limit/upload-throttler.guard';
@@ -45,9 +45,9 @@ import type { ReceivedUpload } from '../upload/upload-spool';
 @ApiTags('imports')
 @ApiBearerAuth()
 @Controller('imports')
-export class ImportsController {
+export class ImportRunsController {
   constructor(
-    private readonly history: ImportHistoryService,
+    private readonly history: ImportRunsService,
     private readonly uploads: UploadImportService,
   ) {}
 
@@ -72,7 +72,7 @@ export class ImportsController {
       properties: { file: { type: 'string', format: 'binary' } },
     },
   })
-  @ApiCreatedResponse({ type: ImportReportDto })
+  @ApiCreatedResponse({ type: ImportRunDto })
   @ApiBadRequestResponse({
     description:
       'Empty file, not a CSV text file, no header line, missing or repeated columns, unterminated quote, atomic refusal, bad mode or encoding',
@@ -94,7 +94,7 @@ export class ImportsController {
   // A route guard: after the access guard (the subject is known), before the body is read.
   @UseGuards(UploadThrottlerGuard)
   @UseInterceptors(CsvUploadInterceptor)
-  upload(@ReceivedCsvUpload() upload: ReceivedUpload): Promise<ImportReport> {
+  upload(@ReceivedCsvUpload() upload: ReceivedUpload): Promise<ImportRun> {
     return this.uploads.importUpload(upload);
   }
 
@@ -102,16 +102,16 @@ export class ImportsController {
   @Roles('admin', 'writer')
   @ApiOperation({ summary: 'Import history, newest first' })
   @ApiOkResponse({ type: ImportRunPageDto })
-  list(@Query() query: ListImportsQuery): Promise<ImportRunPage> {
+  list(@Query() query: ListImportRunsQuery): Promise<ImportRunPage> {
     return this.history.list(query.limit ?? 50, query.offset ?? 0);
   }
 
   @Get(':id')
   @Roles('admin', 'writer')
   @ApiOperation({ summary: 'One import run with its first 100 rejections' })
-  @ApiOkResponse({ type: ImportReportDto })
+  @ApiOkResponse({ type: ImportRunDto })
   @ApiNotFoundResponse({ description: 'No such run' })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ImportReport> {
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ImportRun> {
     return this.history.get(id);
   }
 

@@ -10,7 +10,7 @@ import type {
   FailureKind,
   ImportCounts,
   ImportMode,
-  ImportReport,
+  ImportRun,
   ImportSource,
   ImportStatus,
   RejectedRow,
@@ -20,7 +20,7 @@ export const INLINE_REJECTIONS = 100;
 
 /** What is known of a run when it starts: the report's identity fields. */
 export type NewRun = Pick<
-  ImportReport,
+  ImportRun,
   'id' | 'dataset' | 'source' | 'mode' | 'fileName' | 'sizeBytes' | 'checksum'
 >;
 
@@ -64,7 +64,7 @@ interface RunRow {
   failure_kind: FailureKind | null;
 }
 
-const toReport = (r: RunRow, rejections: RejectedRow[]): ImportReport => ({
+const toReport = (r: RunRow, rejections: RejectedRow[]): ImportRun => ({
   id: r.id,
   dataset: r.dataset,
   source: r.source,
@@ -221,7 +221,7 @@ export class ImportRunsRepository {
     });
   }
 
-  async findOne(id: string, client?: PoolClient): Promise<ImportReport | undefined> {
+  async findOne(id: string, client?: PoolClient): Promise<ImportRun | undefined> {
     const read = async (c: PoolClient) => {
       const run = await c.query<RunRow>(`SELECT * FROM import_runs WHERE id = $1`, [id]);
       if (!run.rowCount) return undefined;
@@ -235,7 +235,7 @@ export class ImportRunsRepository {
     return client ? this.tx.runOn(client, READ, read) : this.tx.run(READ, read);
   }
 
-  async list(limit: number, offset: number): Promise<{ total: number; items: ImportReport[] }> {
+  async list(limit: number, offset: number): Promise<{ total: number; items: ImportRun[] }> {
     return this.tx.run(READ, async (c) => {
       const total = await c.query<{ n: string }>(`SELECT count(*) AS n FROM import_runs`);
       const runs = await c.query<RunRow>(

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { notFound } from '../../common/domain-error';
-import type { ImportReport } from './import-run';
+import type { ImportRun } from './import-run';
 import { ImportRunsRepository } from './import-runs.repository';
 import { REJECTIONS_CSV_HEADER, rejectionCsvLine } from './rejections-csv';
 
@@ -11,18 +11,18 @@ export interface ImportRunPage {
   total: number;
   limit: number;
   offset: number;
-  items: ImportReport[];
+  items: ImportRun[];
 }
 
 @Injectable()
-export class ImportHistoryService {
+export class ImportRunsService {
   constructor(private readonly runs: ImportRunsRepository) {}
 
   async list(limit: number, offset: number): Promise<ImportRunPage> {
     return { ...(await this.runs.list(limit, offset)), limit, offset };
   }
 
-  async get(id: string): Promise<ImportReport> {
+  async get(id: string): Promise<ImportRun> {
     const report = await this.runs.findOne(id);
     if (!report) throw notFound(`no import run ${id}`);
     return report;

@@ -13,7 +13,7 @@ import { datasetForFile } from './dataset-file-matcher';
 import { isInterrupted } from '../../database/transaction-interrupter';
 import { ImportLock } from '../engine/import-lock';
 import { ImportRunEvents } from '../history/import-run-events';
-import type { ImportReport } from '../history/import-run';
+import type { ImportRun } from '../history/import-run';
 import { ImportRunsRepository } from '../history/import-runs.repository';
 import { ImportService } from '../engine/import.service';
 
@@ -66,9 +66,9 @@ export class ImportDirectoryService {
    * this or another instance) holds the scan lock: that tick does nothing. Each file is handled
    * on its own: one that fails is recorded as failed and the scan goes on with the next.
    */
-  async scan(dir: string): Promise<ImportReport[] | undefined> {
+  async scan(dir: string): Promise<ImportRun[] | undefined> {
     const result = await this.lock.tryWithScanLock(async () => {
-      const reports: ImportReport[] = [];
+      const reports: ImportRun[] = [];
       for (const file of await importFilesIn(dir, (name) => this.warnIgnored(name))) {
         const report = await this.importOne(file).catch((error: unknown) => {
           // Shutting down: the rest of the scan waits for the next start.
@@ -96,7 +96,7 @@ export class ImportDirectoryService {
    * on a metric at every later tick. Content that failed for good (bad input) is not retried
    * until it changes; content cut short by an outage is.
    */
-  private async importOne(file: ImportFile): Promise<ImportReport | undefined> {
+  private async importOne(file: ImportFile): Promise<ImportRun | undefined> {
     const checksum = await fileChecksum(file.path);
     const { size } = await stat(file.path);
     const prior = await this.runs.priorOutcome(file.dataset.name, checksum);

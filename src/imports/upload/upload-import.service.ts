@@ -1,7 +1,7 @@
 /** Imports an upload once it has been received whole (see UploadSpool), then removes its file. */
 import { Injectable } from '@nestjs/common';
 import { open } from 'node:fs/promises';
-import type { ImportReport } from '../history/import-run';
+import type { ImportRun } from '../history/import-run';
 import { ImportService } from '../engine/import.service';
 import { ReceivedUpload, removeSpooled } from './upload-spool';
 
@@ -10,7 +10,7 @@ export class UploadImportService {
   constructor(private readonly imports: ImportService) {}
 
   /** The run's report; a 4xx DomainError when the file was refused, a 503 when busy or down. */
-  async importUpload(upload: ReceivedUpload): Promise<ImportReport> {
+  async importUpload(upload: ReceivedUpload): Promise<ImportRun> {
     // Opened now, so the file can be unlinked whatever happens while the import waits its turn.
     const file = await open(upload.path);
     const content = file.createReadStream({ highWaterMark: 256 * 1024 });

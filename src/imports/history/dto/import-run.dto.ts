@@ -1,4 +1,4 @@
-/** OpenAPI shapes of the import report (src/imports/history/import-run.ts is the source of truth). */
+/** OpenAPI shapes of an import run (src/imports/history/import-run.ts is the source of truth). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATASET_NAMES } from '../../../catalog/dataset.types';
 import { FAILURE_KINDS, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-run';
@@ -21,7 +21,7 @@ export class RejectedRowDto {
   value?: string;
 }
 
-export class ImportReportDto {
+export class ImportRunDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: DATASET_NAMES }) dataset!: string;
   @ApiProperty({ enum: IMPORT_SOURCES }) source!: string;
@@ -51,5 +51,5 @@ export class ImportRunPageDto {
   @ApiProperty() total!: number;
   @ApiProperty() limit!: number;
   @ApiProperty() offset!: number;
-  @ApiProperty({ type: [ImportReportDto] }) items!: ImportReportDto[];
+  @ApiProperty({ type: [ImportRunDto] }) items!: ImportRunDto[];
 }

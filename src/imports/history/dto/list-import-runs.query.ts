@@ -6,7 +6,7 @@ export const MAX_IMPORT_PAGE = 500;
 /** Far beyond any real history, and within PostgreSQL's OFFSET (bigint) and JS's safe range. */
 export const MAX_IMPORT_OFFSET = 2_147_483_647;
 
-export class ListImportsQuery {
+export class ListImportRunsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_IMPORT_PAGE, default: 50 })
   @IsOptional()
   @IsColumnInteger('integer', { min: 1, max: MAX_IMPORT_PAGE })
