@@ -1,6 +1,6 @@
 /**
- * Runs imports, whatever the way in (upload, schedule, CLI): waits for its turn (ImportQueue in
- * this instance, then the dataset's lock across instances), records the run, loads the file in
+ * Runs imports, whatever the way in (upload, schedule, CLI): waits for its turn (ImportLock: this
+ * instance's queue, then the dataset's lock across instances), records the run, loads the file in
  * one `writer` transaction (the key is only passed to that transaction; encryption happens in
  * the database trigger), records the outcome and publishes it. Every path out of a started run
  * records an outcome: in the file's transaction, after it, or, when the database is gone,
@@ -18,7 +18,6 @@ import { isInterrupted, TransactionInterrupter } from '../../database/transactio
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { ImportLock } from './import-lock';
-import { ImportQueue } from './import-queue';
 import type {
   FailureKind,
   ImportCounts,
@@ -90,7 +89,6 @@ export class ImportService implements BeforeApplicationShutdown {
   constructor(
     private readonly tx: RoleScopedTransactions,
     private readonly runs: ImportRunsRepository,
-    private readonly queue: ImportQueue,
     private readonly lock: ImportLock,
     private readonly events: ImportRunEvents,
     private readonly recorder: RunOutcomeRecorder,
@@ -122,46 +120,10 @@ export class ImportService implements BeforeApplicationShutdown {
     );
   }
 
-  private async queuedImport(request: ImportRequest): Promise<ImportResult> {
-    const dataset = request.dataset.name;
-    const asked = Date.now();
-    const turn = await this.queue.enter(dataset);
-    try {
-      return await this.tx.withConnection(async (client) => {
-        await this.lock.lockDataset(client, dataset, turn.deadline);
-        this.events.publishWaited(dataset, (Date.now() - asked) / 1000);
-        try {
-          await this.recoverInterrupted(dataset, client);
-          return await this.importHoldingLock(client, request);
-        } finally {
-          await this.lock.unlockDataset(client, dataset).catch(() => undefined);
-        }
-      });
-    } finally {
-      turn.release();
-    }
-  }
-
-  /** Marks runs left `running` by a dead process as failed; only free datasets are looked at. */
-  async recoverAllInterrupted(datasets: readonly DatasetSpec[]): Promise<void> {
-    await this.tx.withConnection(async (client) => {
-      for (const { name } of datasets) {
-        if (!(await this.lock.tryLockDataset(client, name))) continue;
-        try {
-          await this.recoverInterrupted(name, client);
-        } finally {
-          await this.lock.unlockDataset(client, name);
-        }
-      }
-    });
-  }
-
-  private async recoverInterrupted(dataset: DatasetSpec['name'], client: PoolClient) {
-    const n = await this.runs.failInterrupted(dataset, client);
-    if (n)
-      this.logger.warn(
-        `Marked ${n} interrupted ${dataset} run(s) as failed (their data was rolled back)`,
-      );
+  private queuedImport(request: ImportRequest): Promise<ImportResult> {
+    return this.lock.withDatasetTurn(request.dataset.name, (client) =>
+      this.importHoldingLock(client, request),
+    );
   }
 
   private async importHoldingLock(

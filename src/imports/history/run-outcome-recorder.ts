@@ -3,7 +3,7 @@
  * back with its transaction; its row still says `running`, and this records it as failed (with
  * the reason) once the database answers again, so no run is left `running` by an outage while
  * the process lives. (A process that dies is covered by the next import's, or the next start's,
- * recovery pass: see ImportService.recoverAllInterrupted.)
+ * recovery pass: see ImportLock.)
  */
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ImportRunEvents } from './import-run-events';

@@ -9,7 +9,7 @@ import { CronJob } from 'cron';
 import { AppConfig } from '../../config/app-config';
 import { datasetCatalog } from '../../catalog/dataset-catalog';
 import { ImportDirectoryService } from './import-directory.service';
-import { ImportService } from '../engine/import.service';
+import { ImportLock } from '../engine/import-lock';
 
 export const IMPORT_CRON_JOB = 'directory-import';
 
@@ -21,14 +21,14 @@ export class ImportScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
     private readonly directory: ImportDirectoryService,
-    private readonly imports: ImportService,
+    private readonly lock: ImportLock,
   ) {}
 
   onApplicationBootstrap(): void {
     // Runs a process died in the middle of are marked failed now, not at their dataset's next
     // import; datasets another instance is importing right now are left to that instance.
-    this.imports
-      .recoverAllInterrupted(datasetCatalog.all())
+    this.lock
+      .recoverAbandonedRuns(datasetCatalog.all())
       .catch((error: unknown) =>
         this.logger.warn(`Could not look for interrupted runs: ${(error as Error).message}`),
       );
