@@ -9,7 +9,7 @@ import { ImportScheduler } from './schedule/import.scheduler';
 import { ImportService } from './engine/import.service';
 import { RunOutcomeRecorder } from './history/run-outcome-recorder';
 import { ImportRunsController } from './history/import-runs.controller';
-import { CsvUploadInterceptor } from './upload/csv-upload.interceptor';
+import { DatasetImportsController } from './upload/dataset-imports.controller';
 import { UploadImportService } from './upload/upload-import.service';
 
 /** The import engine without HTTP or schedule: what the CLI and the benchmark run. */
@@ -27,7 +27,7 @@ export class ImportEngineModule {}
 
 @Module({
   imports: [ImportEngineModule, ScheduleModule.forRoot()],
-  controllers: [ImportRunsController],
-  providers: [ImportRunsService, ImportScheduler, CsvUploadInterceptor, UploadImportService],
+  controllers: [DatasetImportsController, ImportRunsController],
+  providers: [ImportRunsService, ImportScheduler, UploadImportService],
 })
 export class ImportsModule {}

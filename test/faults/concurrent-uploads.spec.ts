@@ -34,7 +34,7 @@ describe('concurrent uploads and a small pool', () => {
   const http = () => request(h.app.getHttpServer());
   const upload = (dataset: DatasetName) =>
     http()
-      .post(`/imports/${dataset}`)
+      .post(`/datasets/${dataset}/imports`)
       .set(...bearer('writer'))
       .attach('file', files[dataset])
       .timeout(NO_HANG_MS * 3);

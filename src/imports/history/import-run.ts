@@ -11,7 +11,8 @@ export type ImportSource = (typeof IMPORT_SOURCES)[number];
 export const IMPORT_STATUSES = ['running', 'succeeded', 'failed', 'skipped'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
-export type ImportMode = 'default' | 'atomic';
+export const IMPORT_MODES = ['default', 'atomic'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
 
 /** Why a run failed: see the migration RecordImportFailureKinds for what each means. */
 export const FAILURE_KINDS = [

@@ -1,7 +1,7 @@
 /** OpenAPI shapes of an import run (src/imports/history/import-run.ts is the source of truth). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATASET_NAMES } from '../../../catalog/dataset.types';
-import { FAILURE_KINDS, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-run';
+import { FAILURE_KINDS, IMPORT_MODES, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-run';
 
 export class ImportCountsDto {
   @ApiProperty({ description: 'Data rows read: inserted + updated + unchanged + rejected' })
@@ -25,7 +25,7 @@ export class ImportRunDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: DATASET_NAMES }) dataset!: string;
   @ApiProperty({ enum: IMPORT_SOURCES }) source!: string;
-  @ApiProperty({ enum: ['default', 'atomic'] }) mode!: string;
+  @ApiProperty({ enum: IMPORT_MODES }) mode!: string;
   @ApiProperty() fileName!: string;
   @ApiProperty() sizeBytes!: number;
   @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of the content' })
