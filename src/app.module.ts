@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DatasetsModule } from './datasets/datasets.module';
+import { GdprModule } from './gdpr/gdpr.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/history/import-run-events';
 import { ImportsModule } from './imports/imports.module';
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         MetricsModule.forRoot(config),
         KpisModule,
+        GdprModule,
       ],
     };
   }

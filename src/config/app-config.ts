@@ -34,6 +34,14 @@ export interface RateLimits {
   uploadWindowSeconds: number;
 }
 
+export interface RetentionSettings {
+  importHistoryDays: number;
+  auditDays: number;
+  /** When the purge runs (6 fields, seconds first). */
+  cron: string;
+  batchRows: number;
+}
+
 function trustProxyValue(raw: string): boolean | number | string {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   return /^\d+$/.test(raw) ? Number(raw) : raw;
@@ -81,6 +89,7 @@ export class AppConfig {
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
   readonly rateLimits: RateLimits;
+  readonly retention: RetentionSettings;
   /** Express `trust proxy` value: false, true, a hop count or a list of addresses. */
   readonly trustProxy: boolean | number | string;
 
@@ -135,6 +144,12 @@ export class AppConfig {
       authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,
       uploads: env.RATE_LIMIT_UPLOADS ?? 30,
       uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S ?? 60,
+    };
+    this.retention = {
+      importHistoryDays: env.RETENTION_DAYS_IMPORT_HISTORY ?? 90,
+      auditDays: env.RETENTION_DAYS_AUDIT ?? 365,
+      cron: env.RETENTION_CRON ?? '0 15 3 * * *',
+      batchRows: env.RETENTION_BATCH_ROWS ?? 5_000,
     };
     this.trustProxy = trustProxyValue(env.TRUST_PROXY ?? 'false');
   }

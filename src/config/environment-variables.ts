@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { parseDurationSeconds } from './duration';
 import { needsJwtSecret } from './jwt-settings';
+import { AUDIT_RETENTION_MIN_DAYS } from './retention-limits';
 import { IsSecretKey } from './secret-key.validator';
 
 const TRUST_PROXY =
@@ -287,6 +288,41 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86_400)
   RATE_LIMIT_UPLOAD_WINDOW_S?: number;
+
+  /** Import runs (and their rejected rows) older than this many days are purged. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_DAYS_IMPORT_HISTORY must be an integer number of days (1-3650)' })
+  @Min(1, { message: 'RETENTION_DAYS_IMPORT_HISTORY must be at least 1 day' })
+  @Max(3650, { message: 'RETENTION_DAYS_IMPORT_HISTORY must be at most 3650 days' })
+  RETENTION_DAYS_IMPORT_HISTORY?: number;
+
+  /**
+   * Audit rows older than this many days are purged. Never below AUDIT_RETENTION_MIN_DAYS: the
+   * audit trail is the controller's evidence of who read personal data (see the README).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_DAYS_AUDIT must be an integer number of days' })
+  @Min(AUDIT_RETENTION_MIN_DAYS, {
+    message: `RETENTION_DAYS_AUDIT must be at least ${AUDIT_RETENTION_MIN_DAYS} days (the legal minimum for the audit trail of personal data access; see README "GDPR operations")`,
+  })
+  @Max(3650, { message: 'RETENTION_DAYS_AUDIT must be at most 3650 days' })
+  RETENTION_DAYS_AUDIT?: number;
+
+  @IsOptional()
+  @Matches(/^(\S+\s+){4,5}\S+$/, {
+    message: 'RETENTION_CRON must be a cron expression (5 or 6 fields)',
+  })
+  RETENTION_CRON?: string;
+
+  /** Rows one purge statement deletes at most: short statements, short row locks. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_BATCH_ROWS must be an integer between 1 and 100000' })
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_ROWS?: number;
 
   /**
    * Express's `trust proxy`: off by default, so X-Forwarded-For cannot pick the client address

@@ -1,0 +1,36 @@
+/**
+ * GDPR operations on client data: the access and portability export (GET /clients/{id}/export)
+ * and the retention purge. Erasure (DELETE /clients/{id}) belongs here too.
+ */
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from '../audit/audit.module';
+import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
+import { ClientExportController } from './client-export.controller';
+import { ClientExportRepository } from './client-export.repository';
+import { ClientExportService } from './client-export.service';
+import { RetentionPurgeService } from './retention/retention-purge.service';
+import { RETENTION_TARGETS, RetentionTarget } from './retention/retention-target';
+import { RETENTION_TARGET_CLASSES } from './retention/retention-targets';
+import { retentionMetricProviders } from './retention/retention.metrics';
+import { RetentionScheduler } from './retention/retention.scheduler';
+
+@Module({
+  imports: [AuditModule, ScheduleModule.forRoot()],
+  controllers: [ClientExportController],
+  providers: [
+    { provide: DatasetCatalog, useValue: datasetCatalog },
+    ClientExportRepository,
+    ClientExportService,
+    ...RETENTION_TARGET_CLASSES,
+    {
+      provide: RETENTION_TARGETS,
+      useFactory: (...targets: RetentionTarget[]) => targets,
+      inject: RETENTION_TARGET_CLASSES,
+    },
+    ...retentionMetricProviders,
+    RetentionPurgeService,
+    RetentionScheduler,
+  ],
+})
+export class GdprModule {}
