@@ -92,6 +92,13 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.audit_personal_read(text,integer[],uuid,text)', execute: ['admin'] },
   // Trigger functions fire without any EXECUTE grant.
   { signature: 'smartretail.forbid_audit_change()', execute: [] },
+  // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.
+  ...['purge_audit_log', 'purge_import_rejections', 'purge_import_runs'].map(
+    (name): FunctionPrivileges => ({
+      signature: `smartretail.${name}(timestamp with time zone,integer)`,
+      execute: ['admin'],
+    }),
+  ),
 ];
 
 /** pgcrypto's functions: the roles that encrypt, decrypt or hash through the helpers above. */
