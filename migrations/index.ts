@@ -17,6 +17,7 @@ import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole'
 import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
 import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
 import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-RevokeBlindIndexKeyFromAnalyst';
+import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   OneMeaningPerKpi1795564861000,
   SeparateAuditCorrelationId1795564880000,
   RevokeBlindIndexKeyFromAnalyst1795564881000,
+  IndexDateColumnsForKeysetOrder1795564930000,
 ];
