@@ -33,11 +33,7 @@ export async function startBenchDatabase(name: string, port: number): Promise<Be
     new Logger('Bench'),
   );
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
   } catch (error) {
     await embedded?.stop();
