@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { ensureBenchClients } from '../../src/bench/read-bench-clients';
-import { runReadBench } from '../../src/bench/read-bench';
+import { ensureBenchClients } from '../../bench/read-bench-clients';
+import { runReadBench } from '../../bench/read-bench';
+import { openBenchTransactions } from '../../bench/bench-transactions';
 import { TestDatabase } from '../support/test-database';
 
 /** The benchmark's own machinery, on a small data set (its figures are not asserted: no clocks). */
@@ -13,15 +14,17 @@ describe('the read benchmark', () => {
   afterAll(() => db.drop());
 
   it('loads clients through the real trigger, topping up to the number wanted', async () => {
-    const config = db.config();
-    await db.asOwner(async (owner) => {
-      await ensureBenchClients(owner, config, 1200, () => undefined);
-      await ensureBenchClients(owner, config, 2500, () => undefined);
-      const { rows } = await owner.query<{ n: number; hashed: number }>(
-        `SELECT count(*)::int AS n, count(email_hash)::int AS hashed FROM clients`,
-      );
-      expect(rows[0]).toEqual({ n: 2500, hashed: 2500 });
-    });
+    const { transactions, close } = await openBenchTransactions(db.config());
+    await db
+      .asOwner(async (owner) => {
+        await ensureBenchClients(owner, transactions, 1200, () => undefined);
+        await ensureBenchClients(owner, transactions, 2500, () => undefined);
+        const { rows } = await owner.query<{ n: number; hashed: number }>(
+          `SELECT count(*)::int AS n, count(email_hash)::int AS hashed FROM clients`,
+        );
+        expect(rows[0]).toEqual({ n: 2500, hashed: 2500 });
+      })
+      .finally(close);
   });
 
   it('pages through every client over HTTP and reports the three figures', async () => {
