@@ -18,7 +18,7 @@ import { datasetCatalog } from '../catalog/dataset-catalog';
 import { recordVisibility } from '../catalog/record-visibility';
 import { FILTER_OPERATORS, MAX_IN_VALUES } from '../common/query/column-filter';
 import { RecordPageDto } from './dto/record-page.dto';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './record-query';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/query/page-size';
 
 interface Documented {
   datasets: string[];

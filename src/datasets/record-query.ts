@@ -33,11 +33,9 @@ import {
   isEmailLookup,
   parseBoundedInteger,
 } from '../common/query/query-rules';
+import { MAX_PAGE_SIZE } from '../common/query/page-size';
 import { validateQuery } from '../common/query/query-validation';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 /** Parameters that are not columns; no catalog column may be named like one. */
 export const RESERVED_PARAMETERS = ['limit', 'cursor', 'order', 'select', 'from', 'to'] as const;

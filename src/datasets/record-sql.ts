@@ -9,7 +9,8 @@ import { DatasetSpec } from '../catalog/dataset.types';
 import { VisibleColumn } from '../catalog/record-visibility';
 import { ColumnFilter, FilterOperator } from '../common/query/column-filter';
 import { ident } from '../database/sql-identifier';
-import { DEFAULT_PAGE_SIZE, RecordOrder, RecordQuery } from './record-query';
+import { DEFAULT_PAGE_SIZE } from '../common/query/page-size';
+import { RecordOrder, RecordQuery } from './record-query';
 
 export interface RecordSource {
   spec: DatasetSpec;
