@@ -20,6 +20,7 @@ import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-Rev
 import { RenderProtectionLayerFromCatalog1795564900000 } from './1795564900000-RenderProtectionLayerFromCatalog';
 import { IndexAuditByClient1795564910000 } from './1795564910000-IndexAuditByClient';
 import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetentionPurge';
+import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   RenderProtectionLayerFromCatalog1795564900000,
   IndexAuditByClient1795564910000,
   CreateRetentionPurge1795564911000,
+  IndexDateColumnsForKeysetOrder1795564930000,
 ];

@@ -50,11 +50,7 @@ async function main(): Promise<void> {
   );
   try {
     logger.log(`Database: ${redactUrl(config.databaseUrl)}${embedded ? ' (embedded)' : ''}`);
-    const applied = await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
+    const applied = await migrateDatabase(config);
     logger.log(
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );

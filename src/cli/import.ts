@@ -102,11 +102,7 @@ async function main(): Promise<number> {
     (message) => logger.warn(message),
   );
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config, logger);
     const mode = values.atomic ? 'atomic' : 'default';
     return await importAll(config, files, mode, encoding, (opened) => {

@@ -31,11 +31,7 @@ async function main(): Promise<void> {
     (message) => logger.warn(message),
   );
   try {
-    const applied = await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
+    const applied = await migrateDatabase(config);
     logger.log(
       applied.length
         ? `Applied: ${applied.join(', ')}`

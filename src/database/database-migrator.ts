@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import type { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { scramSha256Verifier } from './scram-verifier';
 import { sslOptions } from './ssl-options';
@@ -31,11 +32,20 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
   });
 }
 
-export async function migrateDatabase(
-  databaseUrl: string,
-  passwords: LoginRolePasswords,
-  ssl = 'disable',
-): Promise<string[]> {
+/** What migrating needs from the configuration: the owner's URL, TLS, the login passwords. */
+export type MigrationTarget = Pick<
+  AppConfig,
+  'databaseUrl' | 'appDbPassword' | 'grafanaDbPassword'
+> &
+  Partial<Pick<AppConfig, 'dbSsl'>>;
+
+/** Applies pending migrations as the owner, then sets the login roles' passwords. */
+export async function migrateDatabase(config: MigrationTarget): Promise<string[]> {
+  const { databaseUrl, dbSsl: ssl = 'disable' } = config;
+  const passwords: LoginRolePasswords = {
+    app_user: config.appDbPassword,
+    grafana: config.grafanaDbPassword,
+  };
   const dataSource = await ownerDataSource(databaseUrl, ssl).initialize();
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -1,4 +1,6 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { pipeline } from 'node:stream/promises';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -17,8 +19,9 @@ import { DATABASE_ROLES } from '../database/role-scoped-transactions';
 import { RecordRow } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
-import { RecordPageDto } from './dto/record-page.dto';
 import { RecordPathParams } from './dto/record-path.params';
+import type { RecordRequest } from './record-format';
+import { RecordRequestOf } from './record-format';
 import { ApiRecordQuery } from './record-query.openapi';
 
 @ApiTags('datasets')
@@ -39,16 +42,22 @@ export class DatasetsController {
   @Roles(...RECORD_READERS)
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiRecordQuery()
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  @ApiOkResponse({ type: RecordPageDto })
   @ApiNotFoundResponse({ description: 'Unknown dataset' })
-  @ApiForbiddenResponse({ description: 'Your role reads no records, or may not use this filter' })
-  list(
+  @ApiForbiddenResponse({
+    description: 'Your role reads no records, or may not use this filter (e-mail lookup)',
+  })
+  async list(
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<string> {
-    return this.datasets.list(caller, dataset, query);
+    @RecordRequestOf() request: RecordRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.datasets.list(caller, dataset, query, request);
+    res.set(answer.headers);
+    if (typeof answer.body === 'string') res.send(answer.body);
+    // A client that leaves destroys the body, which stops the database cursor (see streamCsv).
+    else pipeline(answer.body, res).catch(() => undefined);
   }
 
   @Get(':dataset/records/:id')

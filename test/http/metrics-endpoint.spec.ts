@@ -2,12 +2,11 @@ import { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { bearer } from '../support/role-tokens';
-import { createHttpApplication } from '../../src/http-application';
 import { ImportRun } from '../../src/imports/history/import-run';
 import { ImportRunEvents } from '../../src/imports/history/import-run-events';
 import { requireCommand } from '../support/prometheus-server';
 import { freePort } from '../support/service-process';
-import { HttpHarness, startHttpHarness } from '../support/http-app';
+import { HttpHarness, listeningApp, startHttpHarness } from '../support/http-app';
 import { TestDatabase } from '../support/test-database';
 
 function aReport(overrides: Partial<ImportRun> = {}): ImportRun {
@@ -164,10 +163,9 @@ describe('metrics', () => {
 
     beforeAll(async () => {
       metricsPort = await freePort();
-      separate = await createHttpApplication(
+      separate = await listeningApp(
         db.config({ METRICS_PORT: String(metricsPort), HOST: '127.0.0.1' }),
       );
-      await separate.listen(0, '127.0.0.1');
     });
     afterAll(() => separate.close());
 

@@ -77,10 +77,7 @@ export class TestDatabase {
    */
   async migrate(overrides: Environment = {}): Promise<AppConfig> {
     const config = this.config(overrides);
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
     return config;
   }

@@ -38,6 +38,12 @@ export class CallerAccessDto {
   columns!: VisibleColumnDto[];
   @ApiProperty({ type: [String], example: ['limit', 'cursor', 'from', 'to', 'client_id'] })
   filters!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['client_id', 'date_inscription'],
+    description: 'Columns `order=` accepts (indexed: primary key, foreign keys, date column)',
+  })
+  orderBy!: string[];
 }
 
 export class DatasetCatalogEntryDto {

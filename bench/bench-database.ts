@@ -6,11 +6,11 @@ import { Logger } from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { AppConfig } from '../config/app-config';
-import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase } from '../database/database-migrator';
-import { EmbeddedDatabase } from '../database/embedded-database';
-import { prepareRuntime } from '../database/runtime-environment';
+import { AppConfig } from '../src/config/app-config';
+import { verifyDatabaseKeys } from '../src/database/database-key-check';
+import { migrateDatabase } from '../src/database/database-migrator';
+import { EmbeddedDatabase } from '../src/database/embedded-database';
+import { prepareRuntime } from '../src/database/runtime-environment';
 
 export const BENCH_WORK_DIR = resolve('bench-data');
 
@@ -33,11 +33,7 @@ export async function startBenchDatabase(name: string, port: number): Promise<Be
     new Logger('Bench'),
   );
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
   } catch (error) {
     await embedded?.stop();
