@@ -4,6 +4,8 @@ import {
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -19,6 +21,7 @@ import { DatasetsService } from './datasets.service';
 import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
 import { RecordPageDto } from './dto/record-page.dto';
 import { RecordPathParams } from './dto/record-path.params';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { ApiRecordQuery } from './record-query.openapi';
 
 @ApiTags('datasets')
@@ -30,6 +33,7 @@ export class DatasetsController {
 
   @Get()
   @Roles(...DATABASE_ROLES)
+  @ApiOperation({ summary: 'The dataset catalog, with the columns and filters of your role' })
   @ApiOkResponse({ type: DatasetCatalogDto, description: 'The catalog, with what your role sees' })
   catalog(@CurrentCaller() caller: Caller): DatasetCatalogDto {
     return { datasets: this.datasets.describeCatalog(caller) };
@@ -37,12 +41,14 @@ export class DatasetsController {
 
   @Get(':dataset/records')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'A page of records of a dataset, as your role sees them' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiRecordQuery()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: RecordPageDto })
   @ApiNotFoundResponse({ description: 'Unknown dataset' })
   @ApiForbiddenResponse({ description: 'Your role reads no records, or may not use this filter' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   list(
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
@@ -53,6 +59,7 @@ export class DatasetsController {
 
   @Get(':dataset/records/:id')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'One record by primary key, as your role sees it' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiParam({ name: 'id', type: Number, description: 'Primary key of the record' })
   @ApiOkResponse({
@@ -61,6 +68,7 @@ export class DatasetsController {
   })
   @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
   @ApiForbiddenResponse({ description: 'Your role reads no records' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   get(@CurrentCaller() caller: Caller, @Param() path: RecordPathParams): Promise<RecordRow> {
     return this.datasets.get(caller, path.dataset, path.id);
   }

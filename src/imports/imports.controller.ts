@@ -31,6 +31,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DATASET_NAMES } from '../catalog/dataset.types';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { CSV_ENCODINGS } from './csv/csv-text-decoder';
 import { ImportReportDto, ImportRunPageDto } from './dto/import-report.dto';
 import { Roles } from '../auth/access.decorators';
@@ -102,6 +103,7 @@ export class ImportsController {
   @Roles('admin', 'writer')
   @ApiOperation({ summary: 'Import history, newest first' })
   @ApiOkResponse({ type: ImportRunPageDto })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   list(@Query() query: ListImportsQuery): Promise<ImportRunPage> {
     return this.history.list(query.limit ?? 50, query.offset ?? 0);
   }
@@ -111,6 +113,7 @@ export class ImportsController {
   @ApiOperation({ summary: 'One import run with its first 100 rejections' })
   @ApiOkResponse({ type: ImportReportDto })
   @ApiNotFoundResponse({ description: 'No such run' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ImportReport> {
     return this.history.get(id);
   }
@@ -121,6 +124,7 @@ export class ImportsController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'line,column,reason,value', schema: { type: 'string' } })
   @ApiNotFoundResponse({ description: 'No such run' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   rejections(@Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
     return this.history.writeRejectionsCsv(id, () =>
       res.status(200).type('text/csv; charset=utf-8').attachment(`import-${id}-rejections.csv`),
