@@ -109,6 +109,7 @@ export function addRecordSchemas(document: OpenAPIObject): void {
     schemas[pageSchemaName(spec)] = pageSchema(spec);
   }
   schemas.RecordPageDto = {
+    type: 'object',
     description: 'A page of records of one dataset; `dataset` tells which page schema applies',
     oneOf: specs.map((spec) => ref(pageSchemaName(spec))),
     discriminator: {
