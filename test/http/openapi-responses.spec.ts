@@ -116,7 +116,7 @@ describe('responses are checked against the OpenAPI description', () => {
     const res = await request(server()).get('/no-such-route').expect(404);
     expect(contract.check(observed('GET', res))).toBeUndefined();
     expect(contract.check({ ...observed('GET', res), body: { oops: true } })).toMatch(
-      /must have required property 'statusCode'.*\(unknown route\)/,
+      /must have required property 'statusCode'.*\(undescribed route\)/,
     );
   });
 });

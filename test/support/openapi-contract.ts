@@ -75,8 +75,11 @@ export class ResponseContract {
         ] ?? undefined)
       : undefined;
     if (!operation) {
-      // Nest's own 404 for a route nobody declared: still the service's error body.
-      if (res.status === 404) return this.checkBody(where, 'ErrorBody', res.body, 'unknown route');
+      // Nest's 404 for a path no controller has, and the guard's 403 for a route that declares
+      // no access (it fails closed): still the service's error body, and nothing else.
+      if (res.status === 404 || res.status === 403) {
+        return this.checkBody(where, 'ErrorBody', res.body, 'undescribed route');
+      }
       return `${where}: no operation describes this route`;
     }
     const described =
