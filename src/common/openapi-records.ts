@@ -127,6 +127,26 @@ export function addRecordSchemas(document: OpenAPIObject): void {
   document.components.schemas = schemas;
   const single = document.paths['/datasets/{dataset}/records/{id}']?.get?.responses?.['200'];
   if (single && 'description' in single) {
-    single.content = { 'application/json': { schema: ref('AnyRecord') } };
+    single.content = {
+      'application/json': { schema: ref('AnyRecord'), example: ANALYST_CLIENT },
+    };
+  }
+  const page = document.paths['/datasets/{dataset}/records']?.get?.responses?.['200'];
+  const json = page && 'content' in page ? page.content?.['application/json'] : undefined;
+  if (json) {
+    json.example = {
+      dataset: 'clients',
+      items: [ANALYST_CLIENT],
+      nextCursor: 'eyJkIjoiY2xpZW50cyIsImsiOjUwfQ',
+    };
   }
 }
+
+/** What analyst receives of a client: no name, no e-mail, the birth year only. */
+const ANALYST_CLIENT = {
+  client_id: 50,
+  annee_naissance: 1987,
+  sexe: 'F',
+  ville: 'Lyon',
+  date_inscription: '2023-05-14',
+};

@@ -68,12 +68,12 @@ export class ResponseContract {
     const path = new URL(res.url, 'http://local').pathname.replace(/(.)\/+$/, '$1');
     if (UNDESCRIBED.test(path)) return undefined;
     const where = `${res.method.toUpperCase()} ${path} → ${res.status}`;
-    const route = this.routes.find((r) => r.pattern.test(path));
-    const operation = route
-      ? ((this.document.paths[route.template] as Record<string, Operation | undefined>)[
-          res.method.toLowerCase()
-        ] ?? undefined)
-      : undefined;
+    // Of the templates matching the path, the first (most literal) with this method: two
+    // templates may match one path (`/imports/{dataset}` for POST, `/imports/{id}` for GET).
+    const route = this.routes.find(
+      (r) => r.pattern.test(path) && this.operation(r.template, res.method) !== undefined,
+    );
+    const operation = route && this.operation(route.template, res.method);
     if (!operation) {
       // Nest's 404 for a path no controller has, and the guard's 403 for a route that declares
       // no access (it fails closed): still the service's error body, and nothing else.
@@ -86,7 +86,7 @@ export class ResponseContract {
       operation.responses[String(res.status)] ??
       operation.responses[`${String(res.status)[0]}XX`] ??
       operation.responses.default;
-    if (!described) return `${where}: status not described for ${route!.template}`;
+    if (!described) return `${where}: status not described for ${route.template}`;
     const mediaType = res.contentType?.split(';')[0].trim().toLowerCase();
     const content = described.content;
     if (!content) {
@@ -98,6 +98,12 @@ export class ResponseContract {
     // Only JSON bodies are validated; CSV and Prometheus text are checked for their type only.
     if (mediaType !== 'application/json') return undefined;
     return this.checkSchema(where, content[mediaType].schema, res.body);
+  }
+
+  private operation(template: string, method: string): Operation | undefined {
+    return (this.document.paths[template] as Record<string, Operation | undefined>)[
+      method.toLowerCase()
+    ];
   }
 
   private checkBody(where: string, name: string, body: unknown, note: string): string | undefined {
