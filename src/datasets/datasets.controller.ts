@@ -6,6 +6,8 @@ import {
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -22,6 +24,7 @@ import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
 import { RecordPathParams } from './dto/record-path.params';
 import type { RecordRequest } from './record-format';
 import { RecordRequestOf } from './record-format';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { ApiRecordQuery } from './record-query.openapi';
 
 @ApiTags('datasets')
@@ -33,6 +36,7 @@ export class DatasetsController {
 
   @Get()
   @Roles(...DATABASE_ROLES)
+  @ApiOperation({ summary: 'The dataset catalog, with the columns and filters of your role' })
   @ApiOkResponse({ type: DatasetCatalogDto, description: 'The catalog, with what your role sees' })
   catalog(@CurrentCaller() caller: Caller): DatasetCatalogDto {
     return { datasets: this.datasets.describeCatalog(caller) };
@@ -40,12 +44,14 @@ export class DatasetsController {
 
   @Get(':dataset/records')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'A page of records of a dataset, as your role sees them' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiRecordQuery()
   @ApiNotFoundResponse({ description: 'Unknown dataset' })
   @ApiForbiddenResponse({
     description: 'Your role reads no records, or may not use this filter (e-mail lookup)',
   })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   async list(
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
@@ -62,6 +68,7 @@ export class DatasetsController {
 
   @Get(':dataset/records/:id')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'One record by primary key, as your role sees it' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiParam({ name: 'id', type: Number, description: 'Primary key of the record' })
   @ApiOkResponse({
@@ -70,6 +77,7 @@ export class DatasetsController {
   })
   @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
   @ApiForbiddenResponse({ description: 'Your role reads no records' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   get(@CurrentCaller() caller: Caller, @Param() path: RecordPathParams): Promise<RecordRow> {
     return this.datasets.get(caller, path.dataset, path.id);
   }
