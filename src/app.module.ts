@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
@@ -23,6 +24,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logging),
         DatabaseModule,
+        // Once, here: each forRoot() makes its own SchedulerRegistry, and jobs registered in one
+        // are invisible to the other (the directory scan's job went missing that way).
+        ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
         ImportRunEventsModule,

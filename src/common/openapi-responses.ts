@@ -101,6 +101,8 @@ const GUARD_RESPONSES: Record<string, string> = {
   '401': 'Missing, malformed, expired or badly signed token',
   '403': 'The token is valid but its role may not use this route',
   '429': 'Too many failed authentications from this address; see Retry-After',
+  // With JWT_JWKS_URL, a token naming an unknown key needs the identity provider's key set.
+  '503': "The identity provider's key set (JWT_JWKS_URL) could not be fetched; see Retry-After",
 };
 
 interface Access {

@@ -3,7 +3,6 @@
  * and the retention purge. Erasure (DELETE /clients/{id}) belongs here too.
  */
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from '../audit/audit.module';
 import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
 import { ClientExportController } from './client-export.controller';
@@ -16,7 +15,7 @@ import { retentionMetricProviders } from './retention/retention.metrics';
 import { RetentionScheduler } from './retention/retention.scheduler';
 
 @Module({
-  imports: [AuditModule, ScheduleModule.forRoot()],
+  imports: [AuditModule],
   controllers: [ClientExportController],
   providers: [
     { provide: DatasetCatalog, useValue: datasetCatalog },

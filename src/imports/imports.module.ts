@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { ImportDirectoryService } from './schedule/import-directory.service';
 import { ImportRunsService } from './history/import-runs.service';
 import { ImportLock } from './engine/import-lock';
@@ -26,7 +25,7 @@ const ENGINE = [
 export class ImportEngineModule {}
 
 @Module({
-  imports: [ImportEngineModule, ScheduleModule.forRoot()],
+  imports: [ImportEngineModule],
   controllers: [DatasetImportsController, ImportRunsController],
   providers: [ImportRunsService, ImportScheduler, UploadImportService],
 })

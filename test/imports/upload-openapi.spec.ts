@@ -44,6 +44,17 @@ describe('OpenAPI of the upload and run routes', () => {
 
   it('documents every status the upload can answer', () => {
     const statuses = Object.keys(paths['/datasets/{dataset}/imports'].post.responses).sort();
-    expect(statuses).toEqual(['201', '400', '401', '403', '408', '413', '415', '429', '503']);
+    expect(statuses).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '408',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
   });
 });

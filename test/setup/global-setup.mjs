@@ -3,7 +3,7 @@
 // and test secrets to the workers through the environment. Each test file then clones the
 // template (see test/support/test-database.ts), so files run in parallel without sharing rows.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ const { verifyDatabaseKeys } = require('../../dist/src/database/database-key-che
 const { migrateDatabase } = require('../../dist/src/database/database-migrator.js');
 const { EmbeddedDatabase } = require('../../dist/src/database/embedded-database.js');
 const { freePort } = require('../../dist/src/common/free-port.js');
+const { buildOfflineOpenApiDocument } = require('../../dist/src/common/openapi-offline.js');
 const { Client } = require('pg');
 
 const TEMPLATE = 'smartretail_test_template';
@@ -27,6 +28,16 @@ export default async function globalSetup() {
     TEST_GRAFANA_DB_PASSWORD: randomBytes(18).toString('base64url'),
   };
   Object.assign(process.env, secrets);
+
+  // The OpenAPI document every response is checked against (test/support/openapi-response-check),
+  // built once here: building it inside a test process would silence Nest's static Logger there
+  // (the document's app is created with logger: false), and with it every log line under test.
+  const openApiDir = mkdtempSync(join(tmpdir(), 'smartretail-openapi-'));
+  process.env.TEST_OPENAPI_DOCUMENT = join(openApiDir, 'openapi.json');
+  writeFileSync(
+    process.env.TEST_OPENAPI_DOCUMENT,
+    JSON.stringify(await buildOfflineOpenApiDocument()),
+  );
 
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {

@@ -4,23 +4,28 @@
  * expectations. A mismatch fails the request's promise, so the test that made it fails, at that
  * line, naming the route, the status and what does not match. No test can opt out or forget it.
  *
- * The document is the one /docs-json serves, built from the code without a database (once per
- * test file, on its first response).
+ * The document is the one /docs-json serves, built from the code without a database, once per
+ * run by the global setup.
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { readFile } from 'node:fs/promises';
 import type { Response } from 'supertest';
 import Test from 'supertest/lib/test';
-import { buildOfflineOpenApiDocument } from '../../src/common/openapi-offline';
 import { ResponseContract } from './openapi-contract';
 
 type Callback = (error: Error | null, res?: Response) => void;
 type Assert = (this: Test, error: Error | null, res: Response | undefined, fn?: Callback) => void;
 
+/** Built by the global setup (test/setup/global-setup.mjs), which says why it is built there. */
+const builtDocument = (): Promise<OpenAPIObject> => {
+  const path = process.env.TEST_OPENAPI_DOCUMENT;
+  if (!path) return Promise.reject(new Error('TEST_OPENAPI_DOCUMENT: run the tests through jest'));
+  return readFile(path, 'utf8').then((text) => JSON.parse(text) as OpenAPIObject);
+};
+
 let contract: Promise<ResponseContract> | undefined;
 export const responseContract = (): Promise<ResponseContract> =>
-  (contract ??= buildOfflineOpenApiDocument().then(
-    (document: OpenAPIObject) => new ResponseContract(document),
-  ));
+  (contract ??= builtDocument().then((document) => new ResponseContract(document)));
 
 const OUTSIDE_THE_API = Symbol('outside the API');
 
