@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { signRoleToken } from '../src/auth/role-token.service';
 import type { AppConfig } from '../src/config/app-config';
-import type { DatabaseRole } from '../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../src/auth/database-role';
 import { importFilesIn } from '../src/imports/schedule/import-directory.service';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';

@@ -7,7 +7,7 @@
  */
 import autocannon from 'autocannon';
 import { encodeCursor } from '../src/common/keyset-cursor';
-import type { DatabaseRole } from '../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../src/auth/database-role';
 import { KPI_NAMES } from '../src/kpis/kpi-definitions';
 import type { LoadData } from './load-data';
 import { KindTally, LOAD_KINDS, LoadKind } from './load-tally';

@@ -15,7 +15,8 @@ import { prepareLoadData } from '../load-data';
 import { formatLoadReport, loadExitCode } from '../load-report';
 import { LoadOptions, runLoad } from '../load-run';
 import { isLoadKind, LOAD_KINDS, LoadKind } from '../load-tally';
-import { DatabaseRole, isDatabaseRole } from '../../src/database/role-scoped-transactions';
+import { isDatabaseRole } from '../../src/database/role-scoped-transactions';
+import { DatabaseRole } from '../../src/auth/database-role';
 import { parseCommandLine, runCli, UsageError } from '../../src/cli/cli-usage';
 
 const LOAD_DB_PORT = 54396;

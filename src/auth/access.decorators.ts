@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from './database-role';
 
 /**
  * Every route states its access explicitly: `@Roles(...)` or `@Public()`. The guard reads these,

@@ -8,7 +8,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, DomainErrorCode, forbidden } from '../common/domain-error';
 import { correlationIdOf, requestIdOf } from '../common/request-id';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from './database-role';
 import { PUBLIC_KEY, ROLES_KEY } from './access.decorators';
 import { CALLER_KEY, Caller } from './caller';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter';

@@ -1,4 +1,4 @@
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from './database-role';
 
 /** Who is asking, as proven by a verified role token. Attached to the request by AccessGuard. */
 export interface Caller {

@@ -7,7 +7,8 @@
  * most of them not ours: offline_access, default-roles-...) gives its first element that is an
  * application role, in the token's order; other entries are ignored. Anything else: no role.
  */
-import { DatabaseRole, isDatabaseRole } from '../database/role-scoped-transactions';
+import { isDatabaseRole } from '../database/role-scoped-transactions';
+import { DatabaseRole } from './database-role';
 
 export function roleAt(
   claims: Record<string, unknown>,

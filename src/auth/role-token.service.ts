@@ -16,7 +16,7 @@ import { JwtService } from '@nestjs/jwt';
 import { errors, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
-import { DatabaseRole } from '../database/role-scoped-transactions';
+import { DatabaseRole } from './database-role';
 import { roleAt } from './role-claim';
 import { KeySetUnavailable, TokenKeys } from './token-keys';
 

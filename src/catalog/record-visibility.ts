@@ -3,7 +3,7 @@
  * This file only *describes* access (for validation, OpenAPI and audit decisions); the database
  * enforces it: each role reads its own view, and its grants refuse every other one.
  */
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from '../auth/database-role';
 import { DatasetCatalog, datasetCatalog } from './dataset-catalog';
 import { ColumnSpec, ColumnType, DatasetSpec } from './dataset.types';
 

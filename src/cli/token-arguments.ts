@@ -1,4 +1,4 @@
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from '../auth/database-role';
 import { SUBJECT_PATTERN, TokenRequest } from '../auth/role-token.service';
 import { parseDurationSeconds } from '../config/duration';
 

@@ -6,7 +6,8 @@
  */
 import 'reflect-metadata';
 import { signRoleToken } from '../auth/role-token.service';
-import { DATABASE_ROLES, isDatabaseRole } from '../database/role-scoped-transactions';
+import { isDatabaseRole } from '../database/role-scoped-transactions';
+import { DATABASE_ROLES } from '../auth/database-role';
 import { resolveRuntimeConfig } from '../database/runtime-environment';
 import { runCli, UsageError, wantsHelp } from './cli-usage';
 import { parseTokenArguments, TokenArgumentError } from './token-arguments';

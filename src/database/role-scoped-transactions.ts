@@ -7,6 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { DATABASE_ROLES, DatabaseRole } from '../auth/database-role';
 import { AppConfig } from '../config/app-config';
 import { asUnavailable, isPoolExhausted } from './database-unavailable';
 import {
@@ -14,9 +15,6 @@ import {
   interrupted,
   TransactionInterrupter,
 } from './transaction-interrupter';
-
-export const DATABASE_ROLES = ['admin', 'writer', 'analyst'] as const;
-export type DatabaseRole = (typeof DATABASE_ROLES)[number];
 
 /**
  * Which keys a transaction receives. Least privilege: a key that is not in the transaction

@@ -17,7 +17,7 @@ import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { DATASET_NAMES } from '../catalog/dataset.types';
 import { RECORD_READERS } from '../catalog/record-visibility';
-import { DATABASE_ROLES } from '../database/role-scoped-transactions';
+import { DATABASE_ROLES } from '../auth/database-role';
 import { RecordRow } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { DatasetCatalogDto } from './dto/dataset-catalog.dto';

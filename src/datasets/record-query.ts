@@ -35,7 +35,7 @@ import {
 } from '../common/query/query-rules';
 import { MAX_PAGE_SIZE } from '../common/query/page-size';
 import { validateQuery } from '../common/query/query-validation';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from '../auth/database-role';
 
 /** Parameters that are not columns; no catalog column may be named like one. */
 export const RESERVED_PARAMETERS = ['limit', 'cursor', 'order', 'select', 'from', 'to'] as const;

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { column } from '../support/page-body';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
 import { loadRetailFixture } from '../support/retail-fixture';

@@ -4,7 +4,7 @@
  */
 import { KPI_DEFINITIONS, KPI_NAMES } from '../../src/kpis/kpi-definitions';
 import { RoleScopedTransactions, SessionKeys } from '../../src/database/role-scoped-transactions';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import { loadRetailFixture } from '../support/retail-fixture';
 import { roleScopedTransactions } from '../support/role-scoped-data-layer';
 import { TestDatabase } from '../support/test-database';

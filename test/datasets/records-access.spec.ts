@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
 import { loadRetailFixture } from '../support/retail-fixture';

@@ -4,7 +4,8 @@
  */
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { decryptedViewName, pseudonymisedViewName } from '../../src/catalog/dataset.types';
-import { DatabaseRole, RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
+import { RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
+import { DatabaseRole } from '../../src/auth/database-role';
 import { DatasetsRepository } from '../../src/datasets/datasets.repository';
 import { RecordSource } from '../../src/datasets/record-sql';
 import { recordVisibility, VisibleColumn } from '../../src/catalog/record-visibility';

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import request from 'supertest';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { manyClients } from '../support/retail-fixture';
 import { bearer } from '../support/role-tokens';

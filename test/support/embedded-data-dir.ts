@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { signRoleToken } from '../../src/auth/role-token.service';
 import { EmbeddedDatabase } from '../../src/database/embedded-database';
 import type { GeneratedSecrets } from '../../src/database/generated-secrets';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import {
   PostmasterLock,
   readPostmasterLock,

@@ -1,7 +1,7 @@
 /** Role tokens for tests, signed with the test JWT secret (and deliberately broken variants). */
 import { createHmac } from 'node:crypto';
 import { signRoleToken } from '../../src/auth/role-token.service';
-import type { DatabaseRole } from '../../src/database/role-scoped-transactions';
+import type { DatabaseRole } from '../../src/auth/database-role';
 import { testSecrets } from './test-database';
 
 export const tokenFor = (role: DatabaseRole, sub = `${role}-tester`): string =>

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { DATABASE_ROLES } from '../../auth/database-role';
 
 export class AuditEntryDto {
   @ApiProperty({ example: 1842 }) auditId!: number;
   @ApiProperty({ example: '2026-11-25T07:00:00.000000Z' }) occurredAt!: string;
   @ApiProperty({ description: 'Token subject of the caller', example: 'alice' }) sub!: string;
-  @ApiProperty({ enum: ['admin', 'writer', 'analyst'], example: 'admin' }) role!: string;
+  @ApiProperty({ enum: DATABASE_ROLES, example: 'admin' }) role!: string;
   @ApiProperty({ example: 'clients' }) dataset!: string;
   @ApiProperty({
     type: [Number],

@@ -7,7 +7,7 @@
 import type { DatasetCatalog } from '../../catalog/dataset-catalog';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { RECORD_ACCESS, type RecordVisibility } from '../../catalog/record-visibility';
-import type { DatabaseRole } from '../role-scoped-transactions';
+import type { DatabaseRole } from '../../auth/database-role';
 import {
   FunctionPrivileges,
   Grantee,

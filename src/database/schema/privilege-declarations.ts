@@ -8,7 +8,7 @@
  * holds nothing of its own; admin, writer and analyst are what it switches to per transaction;
  * grafana reads aggregate views only.
  */
-import type { DatabaseRole } from '../role-scoped-transactions';
+import type { DatabaseRole } from '../../auth/database-role';
 
 export type Grantee = DatabaseRole | 'grafana' | 'app_user';
 export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';

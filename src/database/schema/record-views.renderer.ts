@@ -12,7 +12,7 @@ import {
   type RecordVisibility,
   type VisibleColumn,
 } from '../../catalog/record-visibility';
-import type { DatabaseRole } from '../role-scoped-transactions';
+import type { DatabaseRole } from '../../auth/database-role';
 import { sqlName } from './sql-names';
 
 export interface RenderedView {

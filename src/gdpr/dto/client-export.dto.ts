@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { DATABASE_ROLES } from '../../auth/database-role';
 import { exportedBranchSchema, exportedClientSchema } from './client-export.openapi';
 
 export const CLIENT_EXPORT_FORMAT = 'smartretail.client-export';
@@ -9,7 +10,7 @@ export class ExportedAuditEntryDto {
   @ApiProperty() auditId!: number;
   @ApiProperty({ example: '2026-11-25T07:00:00.000000Z' }) occurredAt!: string;
   @ApiProperty({ description: 'Token subject of whoever read the data' }) sub!: string;
-  @ApiProperty({ enum: ['admin', 'writer', 'analyst'] }) role!: string;
+  @ApiProperty({ enum: DATABASE_ROLES }) role!: string;
   @ApiProperty({ example: 'clients' }) dataset!: string;
   @ApiProperty({ description: "The server's id of the request" }) requestId!: string;
   @ApiProperty({ type: String, nullable: true, description: "The caller's X-Request-Id, if any" })

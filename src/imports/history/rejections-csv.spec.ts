@@ -1,4 +1,5 @@
-import { rejectionCsvLine, safeCell } from './rejections-csv';
+import { spreadsheetSafeCell as safeCell } from '../../common/csv-cell';
+import { rejectionCsvLine } from './rejections-csv';
 
 describe('rejections CSV', () => {
   it.each(['=1+1', '+33 6', '-2', '@SUM(A1)', '\tx', '\rx'])(
