@@ -17,6 +17,8 @@ import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole'
 import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
 import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
 import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-RevokeBlindIndexKeyFromAnalyst';
+import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
+import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -34,4 +36,6 @@ export const MIGRATIONS = [
   OneMeaningPerKpi1795564861000,
   SeparateAuditCorrelationId1795564880000,
   RevokeBlindIndexKeyFromAnalyst1795564881000,
+  EnvelopeEncryption1795564920000,
+  AuditPersonalActions1795564921000,
 ];

@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DatasetsModule } from './datasets/datasets.module';
+import { ClientErasureModule } from './gdpr/client-erasure.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/import-run-events';
 import { ImportsModule } from './imports/imports.module';
@@ -29,6 +30,7 @@ export class AppModule {
         ImportsModule,
         DatasetsModule,
         AuditModule,
+        ClientErasureModule,
         MetricsModule.forRoot(config),
         KpisModule,
       ],

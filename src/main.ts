@@ -13,7 +13,7 @@ import { ConfigurationError } from './config/app-config';
 import { onShutdownSignal } from './common/shutdown-signals';
 import { redactUrl } from './database/connection-url';
 import { verifyDatabaseKeys } from './database/database-key-check';
-import { migrateDatabase } from './database/database-migrator';
+import { migrateDatabase, migrationKeys } from './database/database-migrator';
 import { EmbeddedDatabaseError } from './database/embedded-database';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       config.databaseUrl,
       { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
       config.dbSsl,
+      migrationKeys(config),
     );
     logger.log(
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',

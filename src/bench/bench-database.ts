@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase } from '../database/database-migrator';
+import { migrateDatabase, migrationKeys } from '../database/database-migrator';
 import { EmbeddedDatabase } from '../database/embedded-database';
 import { prepareRuntime } from '../database/runtime-environment';
 
@@ -37,6 +37,7 @@ export async function startBenchDatabase(name: string, port: number): Promise<Be
       config.databaseUrl,
       { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
       config.dbSsl,
+      migrationKeys(config),
     );
     await verifyDatabaseKeys(config);
   } catch (error) {

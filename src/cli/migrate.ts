@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase } from '../database/database-migrator';
+import { migrateDatabase, migrationKeys } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { parseCommandLine, runCli } from './cli-usage';
 
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       config.databaseUrl,
       { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
       config.dbSsl,
+      migrationKeys(config),
     );
     logger.log(
       applied.length

@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import type { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { scramSha256Verifier } from './scram-verifier';
 import { sslOptions } from './ssl-options';
@@ -31,15 +32,34 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
   });
 }
 
+/**
+ * The master key, for the migrations that re-encrypt existing data (EnvelopeEncryption). It is
+ * set on the migrating session only, with parameter logging off where the owner may turn it off.
+ */
+export interface MigrationKeys {
+  encryptionKey: string;
+  encryptionKeyVersion: number;
+}
+
+/** The migration keys of a configuration: ENCRYPTION_KEY as it is before any rotation step. */
+export const migrationKeys = (
+  config: Pick<AppConfig, 'encryptionKey' | 'encryptionKeyVersion'>,
+): MigrationKeys => ({
+  encryptionKey: config.encryptionKey,
+  encryptionKeyVersion: config.encryptionKeyVersion,
+});
+
 export async function migrateDatabase(
   databaseUrl: string,
   passwords: LoginRolePasswords,
   ssl = 'disable',
+  keys?: MigrationKeys,
 ): Promise<string[]> {
   const dataSource = await ownerDataSource(databaseUrl, ssl).initialize();
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
+      if (keys) await setSessionKeys(dataSource, keys);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const role of ['app_user', 'grafana'] as const) {
         await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
@@ -51,6 +71,23 @@ export async function migrateDatabase(
   } finally {
     await dataSource.destroy();
   }
+}
+
+async function setSessionKeys(owner: DataSource, keys: MigrationKeys): Promise<void> {
+  await owner.query(`
+    DO $$
+    BEGIN
+      IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        SET log_parameter_max_length = 0;
+        SET log_parameter_max_length_on_error = 0;
+      END IF;
+    END
+    $$`);
+  await owner.query(
+    `SELECT set_config('smartretail.encryption_key', $1, false),
+            set_config('smartretail.encryption_key_version', $2, false)`,
+    [keys.encryptionKey, String(keys.encryptionKeyVersion)],
+  );
 }
 
 /**

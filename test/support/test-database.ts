@@ -9,7 +9,7 @@ import { AppConfig, Environment, loadConfig } from '../../src/config/app-config'
 import { decodeSecret } from '../../src/config/secret-key.validator';
 import { urlForRole } from '../../src/database/connection-url';
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
-import { migrateDatabase } from '../../src/database/database-migrator';
+import { migrateDatabase, migrationKeys } from '../../src/database/database-migrator';
 
 const required = (name: string): string => {
   const value = process.env[name];
@@ -77,10 +77,12 @@ export class TestDatabase {
    */
   async migrate(overrides: Environment = {}): Promise<AppConfig> {
     const config = this.config(overrides);
-    await migrateDatabase(config.databaseUrl, {
-      app_user: config.appDbPassword,
-      grafana: config.grafanaDbPassword,
-    });
+    await migrateDatabase(
+      config.databaseUrl,
+      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
+      'disable',
+      migrationKeys(config),
+    );
     await verifyDatabaseKeys(config);
     return config;
   }

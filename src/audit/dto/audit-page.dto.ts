@@ -3,6 +3,11 @@ import { ApiProperty } from '@nestjs/swagger';
 export class AuditEntryDto {
   @ApiProperty() auditId!: number;
   @ApiProperty({ example: '2026-11-25T07:00:00.000000Z' }) occurredAt!: string;
+  @ApiProperty({
+    enum: ['read', 'erase'],
+    description: 'read: clear personal data served; erase: a client erased (Art. 17)',
+  })
+  action!: string;
   @ApiProperty({ description: 'Token subject of the caller' }) sub!: string;
   @ApiProperty({ enum: ['admin', 'writer', 'analyst'] }) role!: string;
   @ApiProperty({ example: 'clients' }) dataset!: string;
