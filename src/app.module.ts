@@ -7,7 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { ClientErasureModule } from './gdpr/client-erasure.module';
 import { HealthModule } from './health/health.module';
-import { ImportRunEventsModule } from './imports/import-run-events';
+import { ImportRunEventsModule } from './imports/history/import-run-events';
 import { ImportsModule } from './imports/imports.module';
 import { KpisModule } from './kpis/kpis.module';
 import { LoggingModule, LoggingParams } from './logging/logging.module';

@@ -6,7 +6,7 @@
 import type { Client } from 'pg';
 import type { DatasetName } from '../catalog/dataset.types';
 import type { AppConfig } from '../config/app-config';
-import type { ImportService } from '../imports/import.service';
+import type { ImportService } from '../imports/engine/import.service';
 
 export interface BenchContext {
   /**

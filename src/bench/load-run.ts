@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { signRoleToken } from '../auth/role-token.service';
 import type { AppConfig } from '../config/app-config';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
-import { importFilesIn } from '../imports/import-directory.service';
+import { importFilesIn } from '../imports/schedule/import-directory.service';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';
 import { KindSummary, LOAD_KINDS, LoadKind } from './load-tally';

@@ -121,7 +121,7 @@ async function uploadOnce(csv: string, tally: KindTally, options: TrafficOptions
   form.append('file', new Blob([csv], { type: 'text/csv' }), 'clients.csv');
   const started = performance.now();
   try {
-    const res = await fetch(`${options.baseUrl}/imports/clients`, {
+    const res = await fetch(`${options.baseUrl}/datasets/clients/imports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.tokens.uploads}` },
       body: form,

@@ -47,7 +47,7 @@ function upload(
         host: base.hostname,
         port: base.port,
         method: 'POST',
-        path: '/imports/magasins',
+        path: '/datasets/magasins/imports',
         headers: {
           authorization: `Bearer ${token}`,
           'content-type': `multipart/form-data; boundary=${boundary}`,

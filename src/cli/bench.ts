@@ -15,8 +15,8 @@ import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
 import { importBench } from '../bench/import-bench';
 import { runReadBench } from '../bench/read-bench';
 import { uploadRssBench } from '../bench/upload-rss-bench';
-import { createImportEngineContext } from '../imports/import-engine-context';
-import { ImportService } from '../imports/import.service';
+import { createImportEngineContext } from '../imports/engine/import-engine-context';
+import { ImportService } from '../imports/engine/import.service';
 import { parseCommandLine, runCli } from './cli-usage';
 
 const CLI = {

@@ -3,7 +3,7 @@
  * otherwise (CI, pipes, log files), so the output is readable either way.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import type { ImportProgress } from '../imports/import.service';
+import type { ImportProgress } from '../imports/engine/import.service';
 
 export interface ProgressReporter {
   start(label: string, totalBytes: number): void;

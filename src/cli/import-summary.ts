@@ -2,12 +2,12 @@
  * The table `npm run import` prints after its last file, in the manner of pgloader's summary:
  * one row per file, a total row, counts right-aligned so columns add up at a glance.
  */
-import type { ImportReport } from '../imports/import-report';
+import type { ImportRun } from '../imports/history/import-run';
 
 export interface ImportSummaryRow {
   file: string;
   dataset: string;
-  report: Pick<ImportReport, 'status' | 'counts' | 'durationSeconds'>;
+  report: Pick<ImportRun, 'status' | 'counts' | 'durationSeconds'>;
 }
 
 const HEADER = [

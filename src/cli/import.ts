@@ -18,11 +18,15 @@ import { migrateDatabase, migrationKeys } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { DATASET_NAMES } from '../catalog/dataset.types';
-import { CSV_ENCODINGS, CsvEncoding, parseCsvEncoding } from '../imports/csv/csv-text-decoder';
-import { datasetForFile } from '../imports/dataset-file-matcher';
-import { ImportFile, importFilesIn } from '../imports/import-directory.service';
-import { createImportEngineContext } from '../imports/import-engine-context';
-import { ImportService } from '../imports/import.service';
+import {
+  CSV_ENCODINGS,
+  CsvEncoding,
+  parseCsvEncoding,
+} from '../imports/engine/csv/csv-text-decoder';
+import { datasetForFile } from '../imports/schedule/dataset-file-matcher';
+import { ImportFile, importFilesIn } from '../imports/schedule/import-directory.service';
+import { createImportEngineContext } from '../imports/engine/import-engine-context';
+import { ImportService } from '../imports/engine/import.service';
 import { MissingInputError, parseCommandLine, runCli, UsageError } from './cli-usage';
 import { LogLineProgress, ProgressReporter, TerminalProgress } from './import-progress';
 import { formatImportSummary, ImportSummaryRow } from './import-summary';

@@ -10,7 +10,7 @@ import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check'
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { servicePool } from '../database/service-pool';
-import { ImportQueue } from '../imports/import-queue';
+import { ImportQueue } from '../imports/engine/import-queue';
 import { ReadinessMetrics } from './readiness.metrics';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
 

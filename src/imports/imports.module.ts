@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ImportDirectoryService } from './import-directory.service';
-import { ImportHistoryService } from './import-history.service';
-import { ImportLock } from './import-lock';
-import { ImportQueue } from './import-queue';
-import { ImportRunsRepository } from './import-runs.repository';
-import { ImportScheduler } from './import.scheduler';
-import { ImportService } from './import.service';
-import { RunOutcomeRecorder } from './run-outcome-recorder';
-import { ImportsController } from './imports.controller';
-import { CsvUploadInterceptor } from './upload/csv-upload.interceptor';
+import { ImportDirectoryService } from './schedule/import-directory.service';
+import { ImportRunsService } from './history/import-runs.service';
+import { ImportLock } from './engine/import-lock';
+import { ImportQueue } from './engine/import-queue';
+import { ImportRunsRepository } from './history/import-runs.repository';
+import { ImportScheduler } from './schedule/import.scheduler';
+import { ImportService } from './engine/import.service';
+import { RunOutcomeRecorder } from './history/run-outcome-recorder';
+import { ImportRunsController } from './history/import-runs.controller';
+import { DatasetImportsController } from './upload/dataset-imports.controller';
 import { UploadImportService } from './upload/upload-import.service';
 
 /** The import engine without HTTP or schedule: what the CLI and the benchmark run. */
@@ -27,7 +27,7 @@ export class ImportEngineModule {}
 
 @Module({
   imports: [ImportEngineModule, ScheduleModule.forRoot()],
-  controllers: [ImportsController],
-  providers: [ImportHistoryService, ImportScheduler, CsvUploadInterceptor, UploadImportService],
+  controllers: [DatasetImportsController, ImportRunsController],
+  providers: [ImportRunsService, ImportScheduler, UploadImportService],
 })
 export class ImportsModule {}

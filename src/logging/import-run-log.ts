@@ -1,14 +1,14 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Subscription } from 'rxjs';
-import type { ImportReport } from '../imports/import-report';
-import { ImportRunEvents } from '../imports/import-run-events';
+import type { ImportRun } from '../imports/history/import-run';
+import { ImportRunEvents } from '../imports/history/import-run-events';
 
 /**
  * One log line per finished import run, whatever started it (upload, schedule) and however it
  * ended. Ingestion publishes runs on ImportRunEvents and knows nothing of this. The line carries
  * counts and the reason of a failure, never a value from the file: reasons are written without
- * personal values (see ImportReport.error).
+ * personal values (see ImportRun.error).
  */
 @Injectable()
 export class ImportRunLog implements OnModuleInit, OnModuleDestroy {
@@ -27,7 +27,7 @@ export class ImportRunLog implements OnModuleInit, OnModuleDestroy {
     this.subscription.unsubscribe();
   }
 
-  record(report: ImportReport): void {
+  record(report: ImportRun): void {
     if (report.status === 'running') return;
     const { id, dataset, source, status, counts, error } = report;
     const fields = {

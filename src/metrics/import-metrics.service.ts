@@ -3,8 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
 import { DATASET_NAMES } from '../catalog/dataset.types';
-import { IMPORT_SOURCES, ImportReport } from '../imports/import-report';
-import { ImportRunEvents } from '../imports/import-run-events';
+import { IMPORT_SOURCES, ImportRun } from '../imports/history/import-run';
+import { ImportRunEvents } from '../imports/history/import-run-events';
 import {
   ERRORS_TOTAL,
   IMPORT_WAIT,
@@ -63,7 +63,7 @@ export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
     this.subscription.unsubscribe();
   }
 
-  record(report: ImportReport): void {
+  record(report: ImportRun): void {
     const { dataset, source, status, counts } = report;
     if (status === 'running') return;
     this.runs.inc({ dataset, source, status });
@@ -105,5 +105,5 @@ export class ImportMetrics implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-const finishedSeconds = (report: ImportReport): number =>
+const finishedSeconds = (report: ImportRun): number =>
   (report.finishedAt ?? new Date()).getTime() / 1000;

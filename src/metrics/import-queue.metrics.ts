@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge, register } from 'prom-client';
-import { ImportQueue } from '../imports/import-queue';
+import { ImportQueue } from '../imports/engine/import-queue';
 
 const IMPORTS_RUNNING = 'smartretail_imports_running';
 const IMPORTS_WAITING = 'smartretail_import_queue_length';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { bearer } from '../support/role-tokens';
-import { IMPORT_LOCK_KEY } from '../../src/imports/import-lock';
+import { IMPORT_LOCK_KEY } from '../../src/imports/engine/import-lock';
 import { TestDatabase } from '../support/test-database';
 import { REPO_ROOT } from './compose-stack';
 import { eventually, readiness, Replica, ReplicaSet } from './replica-set';

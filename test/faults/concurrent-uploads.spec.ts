@@ -11,7 +11,7 @@ import {
   EXHAUSTION_MEMORY_MS,
   RoleScopedTransactions,
 } from '../../src/database/role-scoped-transactions';
-import { ImportQueue } from '../../src/imports/import-queue';
+import { ImportQueue } from '../../src/imports/engine/import-queue';
 import { ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
 import { sampleFile } from '../support/sample-files';
@@ -34,7 +34,7 @@ describe('concurrent uploads and a small pool', () => {
   const http = () => request(h.app.getHttpServer());
   const upload = (dataset: DatasetName) =>
     http()
-      .post(`/imports/${dataset}`)
+      .post(`/datasets/${dataset}/imports`)
       .set(...bearer('writer'))
       .attach('file', files[dataset])
       .timeout(NO_HANG_MS * 3);

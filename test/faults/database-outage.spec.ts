@@ -35,7 +35,7 @@ describe('the database stops and starts under the service', () => {
       .timeout(20_000);
   const upload = (path: string) =>
     http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .set(...bearer('writer'))
       .attach('file', path)
       .timeout(120_000);

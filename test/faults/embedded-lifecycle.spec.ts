@@ -31,7 +31,7 @@ describe('the embedded PostgreSQL across process faults', () => {
   };
   const upload = (env: Record<string, string>, dir: EmbeddedDataDir, file: string) =>
     request(`http://127.0.0.1:${env.PORT}`)
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .set(...dir.bearer('writer'))
       .attach('file', file);
 
@@ -225,7 +225,7 @@ describe('SIGTERM while an upload is being imported', () => {
       await service.waitFor('SmartRetail listening');
       const server = dir.postmaster()!;
       const answer = request(`http://127.0.0.1:${env.PORT}`)
-        .post('/imports/clients')
+        .post('/datasets/clients/imports')
         .set(...dir.bearer('writer'))
         .attach('file', bigFile)
         .then(

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ImportDirectoryService } from '../../src/imports/import-directory.service';
+import { ImportDirectoryService } from '../../src/imports/schedule/import-directory.service';
 import { fixture, ImportHarness } from '../support/import-harness';
 
 const CLIENTS =

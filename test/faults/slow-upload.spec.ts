@@ -18,7 +18,7 @@ function openUpload(port: number, dataset: string, preamble: string) {
     host: '127.0.0.1',
     port,
     method: 'POST',
-    path: `/imports/${dataset}`,
+    path: `/datasets/${dataset}/imports`,
     headers: {
       [bearer('writer')[0]]: bearer('writer')[1],
       'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
@@ -81,7 +81,7 @@ describe('a slow upload', () => {
       let slowAnswered = false;
       void slow.response.finally(() => (slowAnswered = true));
       const other = await request(h.app.getHttpServer())
-        .post('/imports/clients')
+        .post('/datasets/clients/imports')
         .set(...bearer('writer'))
         .attach('file', fixture('ok/clients.csv'))
         .timeout(10_000);

@@ -3,14 +3,14 @@ import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { bearer } from '../support/role-tokens';
 import { createHttpApplication } from '../../src/http-application';
-import { ImportReport } from '../../src/imports/import-report';
-import { ImportRunEvents } from '../../src/imports/import-run-events';
+import { ImportRun } from '../../src/imports/history/import-run';
+import { ImportRunEvents } from '../../src/imports/history/import-run-events';
 import { requireCommand } from '../support/prometheus-server';
 import { freePort } from '../support/service-process';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { TestDatabase } from '../support/test-database';
 
-function aReport(overrides: Partial<ImportReport> = {}): ImportReport {
+function aReport(overrides: Partial<ImportRun> = {}): ImportRun {
   const startedAt = new Date('2026-01-05T10:00:00Z');
   return {
     id: 'run-1',

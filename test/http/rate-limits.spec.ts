@@ -70,7 +70,7 @@ describe('rate limit on uploads, per token subject', () => {
   let h: HttpHarness;
   const upload = (sub: string) =>
     request(h.app.getHttpServer())
-      .post('/imports/magasins')
+      .post('/datasets/magasins/imports')
       .set(...bearer('writer', sub))
       .attach('file', fixture('ok/magasins_quoted.csv'));
   const runs = () =>

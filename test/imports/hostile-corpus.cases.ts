@@ -4,7 +4,7 @@
  * Parents loaded first: clients 1-3, stores 1-2, products 1-3, transactions 1-2.
  */
 import type { DatasetName } from '../../src/catalog/dataset.types';
-import type { ImportCounts } from '../../src/imports/import-report';
+import type { ImportCounts } from '../../src/imports/history/import-run';
 
 export interface CorpusCase {
   /** Under test/fixtures/csv/not-ok/, or `large:` for a file generated at test time. */

@@ -106,7 +106,7 @@ describe('the hostile CSV corpus, uploaded over HTTP', () => {
 
   it.each(CORPUS.map((c) => [`${c.file}${c.query ?? ''}`, c] as const))('%s', async (_name, c) => {
     const res = await writer()
-      .post(`/imports/${c.dataset}${c.query ?? ''}`)
+      .post(`/datasets/${c.dataset}/imports${c.query ?? ''}`)
       .set(...bearer('writer'))
       .attach('file', pathOf(c));
     expect(res.status).toBe(c.status);

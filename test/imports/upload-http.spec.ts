@@ -2,7 +2,7 @@ import request from 'supertest';
 import { fixture, ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
 
-describe('POST /imports/{dataset} and the import history API', () => {
+describe('POST /datasets/{dataset}/imports and the import history API', () => {
   let h: ImportHarness;
   // Writers import; every call carries a writer's role token unless a test says otherwise.
   const http = () => {
@@ -19,7 +19,7 @@ describe('POST /imports/{dataset} and the import history API', () => {
 
   it('streams a multipart upload into the database and answers 201 with the report', async () => {
     const res = await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('ok/clients.csv'))
       .expect(201);
     expect(res.body).toMatchObject({
@@ -36,7 +36,7 @@ describe('POST /imports/{dataset} and the import history API', () => {
 
   it('answers 413 with a clear message above IMPORT_MAX_BYTES, and imports nothing', async () => {
     const res = await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('not-ok/clients_invalid_utf8_late.csv'))
       .expect(413);
     expect(res.body.message).toBe(
@@ -52,11 +52,11 @@ describe('POST /imports/{dataset} and the import history API', () => {
   it('refuses an upload without a token (401) and from an analyst (403), reading nothing', async () => {
     const before = await h.rows('clients');
     await request(h.app.getHttpServer())
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('ok/clients.csv'))
       .expect(401);
     const refused = await request(h.app.getHttpServer())
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .set(...bearer('analyst'))
       .attach('file', fixture('ok/clients.csv'))
       .expect(403);
@@ -64,17 +64,49 @@ describe('POST /imports/{dataset} and the import history API', () => {
     expect(await h.rows('clients')).toEqual(before);
   });
 
-  it('answers 404 for an unknown dataset', async () => {
+  it('answers 400 listing the dataset names for an unknown dataset or a file-name alias', async () => {
+    const names =
+      'dataset must be one of clients, magasins, produits, cartes_fidelite, transactions, details_transactions, cameras, capteurs_iot';
+    for (const dataset of ['unicorns', 'stores', 'Clients', 'clients.csv']) {
+      const res = await http()
+        .post(`/datasets/${encodeURIComponent(dataset)}/imports`)
+        .attach('file', fixture('ok/clients.csv'))
+        .expect(400);
+      expect(res.body.message).toBe(names);
+    }
+  });
+
+  it('refuses an unknown query parameter naming the accepted ones', async () => {
     const res = await http()
-      .post('/imports/unicorns')
+      .post('/datasets/clients/imports?mod=atomic')
       .attach('file', fixture('ok/clients.csv'))
-      .expect(404);
-    expect(res.body.message).toBe('no dataset named unicorns');
+      .expect(400);
+    expect(res.body.message).toBe(
+      'unknown query parameter "mod" for an upload; accepted: mode, encoding',
+    );
+  });
+
+  it('no longer answers the pre-1.0 upload path POST /imports/{dataset}', async () => {
+    await http().post('/imports/clients').attach('file', fixture('ok/clients.csv')).expect(404);
+  });
+
+  it('validates the dataset, mode and encoding before reading the body: no run is recorded', async () => {
+    const [before] = await h.query<{ n: string }>(`SELECT count(*) AS n FROM import_runs`);
+    await http()
+      .post('/datasets/stores/imports')
+      .attach('file', fixture('not-ok/clients_invalid_utf8_late.csv'))
+      .expect(400);
+    await http()
+      .post('/datasets/clients/imports?mode=sometimes')
+      .attach('file', fixture('not-ok/clients_invalid_utf8_late.csv'))
+      .expect(400);
+    const [after] = await h.query<{ n: string }>(`SELECT count(*) AS n FROM import_runs`);
+    expect(after.n).toBe(before.n);
   });
 
   it('answers 415 when the body is not multipart/form-data', async () => {
     await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .set('content-type', 'text/csv')
       .send('client_id\n1\n')
       .expect(415);
@@ -82,18 +114,22 @@ describe('POST /imports/{dataset} and the import history API', () => {
 
   it('answers 400 for an empty file, a missing file field, an unknown mode and an unknown encoding', async () => {
     const empty = await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('not-ok/empty.csv'))
       .expect(400);
     expect(empty.body.message).toBe('clients: the file is empty (no header line)');
-    await http().post('/imports/clients').field('note', 'no file').expect(400);
-    await http().post('/imports/clients').attach('other', fixture('ok/clients.csv')).expect(400);
+    await http().post('/datasets/clients/imports').field('note', 'no file').expect(400);
     await http()
-      .post('/imports/clients?mode=sometimes')
+      .post('/datasets/clients/imports')
+      .attach('other', fixture('ok/clients.csv'))
+      .expect(400);
+    const mode = await http()
+      .post('/datasets/clients/imports?mode=sometimes')
       .attach('file', fixture('ok/clients.csv'))
       .expect(400);
+    expect(mode.body.message).toBe('mode must be "default" or "atomic"');
     const encoding = await http()
-      .post('/imports/clients?encoding=ebcdic')
+      .post('/datasets/clients/imports?encoding=ebcdic')
       .attach('file', fixture('ok/clients.csv'))
       .expect(400);
     expect(encoding.body.message).toBe(
@@ -103,14 +139,14 @@ describe('POST /imports/{dataset} and the import history API', () => {
 
   it('answers 400 naming missing columns, and 400 in atomic mode when a row is bad', async () => {
     const missing = await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('not-ok/clients_missing_column.csv'))
       .expect(400);
     expect(missing.body.message).toMatch(/missing required column\(s\): email; found:/);
     const before = await h.rows('clients');
     expect(before.map((r) => r.client_id)).not.toContain(71);
     const atomic = await http()
-      .post('/imports/clients?mode=atomic')
+      .post('/datasets/clients/imports?mode=atomic')
       .attach('file', fixture('not-ok/clients_formula_values.csv'))
       .expect(400);
     expect(atomic.body.message).toBe('atomic import refused: 2 invalid row(s); nothing was loaded');
@@ -137,7 +173,7 @@ describe('POST /imports/{dataset} and the import history API', () => {
 
   it('serves every rejection as CSV with formula-looking cells defused', async () => {
     const res = await http()
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .attach('file', fixture('not-ok/clients_formula_values.csv'))
       .expect(201);
     expect(res.body.counts).toMatchObject({ inserted: 1, rejected: 2 });

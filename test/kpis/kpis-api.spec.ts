@@ -293,7 +293,7 @@ describe('GET /kpis/{name}', () => {
     // Line 1 updates line 1 (2 x 9.99 against a receipt of 7), line 2 names transaction 999,
     // line 3 product 888, line 4 a quantity of 0.
     await request(app.getHttpServer())
-      .post('/imports/details_transactions')
+      .post('/datasets/details_transactions/imports')
       .set('Authorization', authorization('writer'))
       .attach('file', join(__dirname, '../fixtures/csv/not-ok/details_fk_miss.csv'))
       .expect(201);

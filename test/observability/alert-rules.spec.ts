@@ -105,7 +105,7 @@ describe('alert rules (prometheus/alerts.yml)', () => {
   });
 
   it('counts API latency and errors without probes, scrapes and uploads, above a minimum traffic', () => {
-    const excluded = 'route!~"/health/.*|/metrics|/imports/:dataset"';
+    const excluded = 'route!~"/health/.*|/metrics|/datasets/:dataset/imports"';
     const requests = 'job_instance_status_class:smartretail_api_requests:rate5m';
     const buckets = 'job_instance_le:smartretail_api_request_duration_seconds_bucket:rate5m';
     expect(recorded(requests)).toContain(excluded);

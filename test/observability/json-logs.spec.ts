@@ -124,7 +124,7 @@ describe('JSON logs of the running service', () => {
 
   it('logs an upload with a bad row as its access line and one import-run line, without its values', async () => {
     const upload = await request(base)
-      .post('/imports/clients')
+      .post('/datasets/clients/imports')
       .set('Authorization', `Bearer ${writerToken}`)
       .attach('file', Buffer.from(UPLOAD), 'clients-upload.csv')
       .expect(201);
@@ -133,7 +133,7 @@ describe('JSON logs of the running service', () => {
     const access = await eventually(() => accessLine(upload.headers['x-request-id']), 'the upload');
     expect(access).toMatchObject({
       method: 'POST',
-      route: '/imports/:dataset',
+      route: '/datasets/:dataset/imports',
       status: 201,
       sub: 'ops-writer',
       role: 'writer',

@@ -9,8 +9,8 @@ import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { DatasetName } from '../../src/catalog/dataset.types';
 import { Environment } from '../../src/config/app-config';
 import { createHttpApplication } from '../../src/http-application';
-import type { ImportMode, ImportReport } from '../../src/imports/import-report';
-import { ImportResult, ImportService } from '../../src/imports/import.service';
+import type { ImportMode, ImportRun } from '../../src/imports/history/import-run';
+import { ImportResult, ImportService } from '../../src/imports/engine/import.service';
 import { inTransaction, TestDatabase } from './test-database';
 
 export const FIXTURES = join(__dirname, '../fixtures/csv');
@@ -52,7 +52,7 @@ export class ImportHarness {
     path: string,
     dataset: DatasetName,
     mode: ImportMode = 'default',
-  ): Promise<ImportReport> {
+  ): Promise<ImportRun> {
     return (await this.importFile(path, dataset, mode)).report;
   }
 
@@ -83,6 +83,6 @@ export class ImportHarness {
   }
 }
 
-export const countsAddUp = (r: ImportReport) =>
+export const countsAddUp = (r: ImportRun) =>
   r.counts.rowsRead ===
   r.counts.inserted + r.counts.updated + r.counts.unchanged + r.counts.rejected;

@@ -1,34 +1,101 @@
-/** Imports an upload once it has been received whole (see UploadSpool), then removes its file. */
+/**
+ * An upload, front to back: refuse what can be refused before the body is read, receive the file
+ * whole into a private temporary file (UploadSpool), then import it like any other file and
+ * remove it. Receiving first is what keeps a slow client from holding an import turn, a pool
+ * connection or a transaction while it trickles; the size limit (413) and the body's idle time
+ * (408) bound the receiving, and an upload cut short that way is recorded as a failed run.
+ */
 import { Injectable } from '@nestjs/common';
 import { open } from 'node:fs/promises';
-import type { ImportReport } from '../import-report';
-import { ImportService } from '../import.service';
-import { ReceivedUpload, removeSpooled } from './upload-spool';
+import { datasetCatalog } from '../../catalog/dataset-catalog';
+import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
+import { DomainError, DomainErrorCode } from '../../common/domain-error';
+import { AppConfig } from '../../config/app-config';
+import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
+import { ImportQueue } from '../engine/import-queue';
+import { ImportService } from '../engine/import.service';
+import type { ImportMode, ImportRun } from '../history/import-run';
+import { CsvUpload, ReceivedCsvFile, UPLOAD_FIELD } from './multipart-csv-upload';
+import { removeSpooled } from './upload-spool';
+
+export interface UploadOptions {
+  mode?: ImportMode;
+  /** The file's character set when the uploader names it; else decided from the bytes. */
+  encoding?: CsvEncoding;
+}
+
+const notMultipart = (): DomainError =>
+  new DomainError(
+    DomainErrorCode.UnsupportedMediaType,
+    `send the CSV as multipart/form-data in the field "${UPLOAD_FIELD}"`,
+  );
 
 @Injectable()
 export class UploadImportService {
-  constructor(private readonly imports: ImportService) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queue: ImportQueue,
+    private readonly imports: ImportService,
+  ) {}
 
-  /** The run's report; a 4xx DomainError when the file was refused, a 503 when busy or down. */
-  async importUpload(upload: ReceivedUpload): Promise<ImportReport> {
+  /**
+   * The run, once imported. A DomainError otherwise: 415 not multipart, 503 queue full (both
+   * before a byte is read), 400/408/413 while receiving, 4xx when the file is refused, 503 when
+   * the turn does not come or the database is down.
+   */
+  async importUpload(
+    datasetName: DatasetName,
+    options: UploadOptions,
+    upload: CsvUpload,
+  ): Promise<ImportRun> {
+    const dataset = datasetCatalog.get(datasetName);
+    const mode = options.mode ?? 'default';
+    if (!upload.isMultipart) throw notMultipart();
+    // Refuse before the body is read: a full queue would only refuse it afterwards.
+    this.queue.assertRoom();
+    const file = await this.receive(dataset, mode, upload);
     // Opened now, so the file can be unlinked whatever happens while the import waits its turn.
-    const file = await open(upload.path);
-    const content = file.createReadStream({ highWaterMark: 256 * 1024 });
+    const handle = await open(file.path);
+    const content = handle.createReadStream({ highWaterMark: 256 * 1024 });
     try {
       const { report, failure } = await this.imports.importContent({
-        dataset: upload.dataset,
+        dataset,
         source: 'upload',
-        mode: upload.mode,
-        encoding: upload.encoding,
-        fileName: upload.fileName,
+        mode,
+        encoding: options.encoding,
+        fileName: file.fileName,
         content,
       });
       if (failure) throw failure;
       return report;
     } finally {
       content.destroy();
-      await file.close().catch(() => undefined);
-      removeSpooled(upload.path);
+      await handle.close().catch(() => undefined);
+      removeSpooled(file.path);
+    }
+  }
+
+  private async receive(
+    dataset: DatasetSpec,
+    mode: ImportMode,
+    upload: CsvUpload,
+  ): Promise<ReceivedCsvFile> {
+    try {
+      return await upload.receive({
+        maxBytes: this.config.importMaxBytes,
+        idleTimeoutMs: this.config.uploadIdleTimeoutMs,
+      });
+    } catch (error) {
+      // A file that started arriving leaves a failed run behind, with why it stopped.
+      const partial = upload.partial;
+      if (partial && error instanceof DomainError) {
+        await this.imports.recordFailedUpload(
+          { dataset, mode, fileName: partial.fileName },
+          partial.bytes,
+          error,
+        );
+      }
+      throw error;
     }
   }
 }

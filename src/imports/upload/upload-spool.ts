@@ -12,24 +12,12 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { DatasetSpec } from '../../catalog/dataset.types';
-import type { CsvEncoding } from '../csv/csv-text-decoder';
-import type { ImportMode } from '../import-report';
 
 export const SPOOL_DIR = join(tmpdir(), 'smartretail-uploads');
 
 export interface SpooledFile {
   path: string;
   size: number;
-}
-
-/** An upload received whole, waiting for its import. */
-export interface ReceivedUpload extends SpooledFile {
-  dataset: DatasetSpec;
-  mode: ImportMode;
-  /** `?encoding=`, when the uploader names the file's character set. */
-  encoding?: CsvEncoding;
-  fileName: string;
 }
 
 export class UploadSpool implements StorageEngine {

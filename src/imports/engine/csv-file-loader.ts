@@ -1,0 +1,184 @@
+/**
+ * Loads one CSV file into one dataset inside the caller's transaction (one transaction per file:
+ * a crash or kill mid-file rolls everything back, so nothing is ever half-imported).
+ *
+ * Set-based, never row by row: records are validated in Node while streaming (so every
+ * rejection keeps its line number) and COPYed into a typed TEMP staging table; duplicates,
+ * foreign keys and the insert/update/unchanged split are then a handful of SQL statements.
+ */
+import { once } from 'node:events';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DatasetSpec } from '../../catalog/dataset.types';
+import { invalidInput } from '../../common/domain-error';
+import { CsvEncoding, CsvFormat, readCsvRecords } from './csv/csv-record-reader';
+import { mapHeader, unknownColumnsWarning } from './csv/header-mapping';
+import { StagingRowEncoder } from './csv/staging-row-encoder';
+import {
+  copyStagingSql,
+  createStagingSql,
+  duplicateKeysSql,
+  insertNewRowsSql,
+  moveParseRejectionsSql,
+  rejectOrphansSql,
+  supersedeDuplicatesSql,
+  updateChangedRowsSql,
+} from './dataset-merge-sql';
+import type { ImportCounts, ImportMode } from '../history/import-run';
+
+export const MAX_WARNINGS = 100;
+const COPY_CHUNK = 256 * 1024;
+
+export interface LoadProgress {
+  rows: number;
+}
+
+export interface LoadOutcome {
+  counts: ImportCounts;
+  warnings: string[];
+  /** Set when atomic mode refused the file because some rows were bad. */
+  atomicRefusal?: string;
+  /** Seconds spent in each phase, for the debug log (where the time goes on big files). */
+  phases: Record<string, number>;
+}
+
+interface StagedFile {
+  rowsRead: number;
+  parseRejected: number;
+  /** True when primary keys only ever increased, which rules out duplicates without a query. */
+  keysAscending: boolean;
+  warnings: string[];
+}
+
+export class CsvFileLoader {
+  constructor(
+    private readonly client: PoolClient,
+    private readonly spec: DatasetSpec,
+    private readonly runId: string,
+  ) {}
+
+  async load(
+    source: AsyncIterable<Buffer>,
+    mode: ImportMode,
+    onProgress?: (p: LoadProgress) => void,
+    encoding?: CsvEncoding,
+  ): Promise<LoadOutcome> {
+    const phases: Record<string, number> = {};
+    const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const started = process.hrtime.bigint();
+      const result = await work();
+      phases[name] = Number(process.hrtime.bigint() - started) / 1e9;
+      return result;
+    };
+    await this.client.query(createStagingSql(this.spec));
+    const staged = await phase('parse+copy', () => this.stage(source, onProgress, encoding));
+    const warnings = staged.warnings;
+    if (!staged.rowsRead) warnings.push('the file has a header line but no rows');
+    if (staged.parseRejected) {
+      await this.sql(moveParseRejectionsSql.record);
+      await this.sql(moveParseRejectionsSql.drop, false);
+    }
+    const superseded = staged.keysAscending
+      ? 0
+      : await phase('duplicates', () => this.supersedeDuplicates(warnings));
+    const orphans = rejectOrphansSql(this.spec);
+    const orphaned = orphans ? await phase('foreign keys', () => this.sql(orphans)) : 0;
+    const rejected = staged.parseRejected + superseded + orphaned;
+    const invalid = staged.parseRejected + orphaned;
+    if (mode === 'atomic' && invalid > 0) {
+      return {
+        counts: {
+          rowsRead: staged.rowsRead,
+          inserted: 0,
+          updated: 0,
+          unchanged: 0,
+          rejected: staged.rowsRead,
+        },
+        warnings,
+        atomicRefusal: `atomic import refused: ${invalid} invalid row(s); nothing was loaded`,
+        phases,
+      };
+    }
+    let updated = 0;
+    for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
+      updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));
+    }
+    const inserted = await phase('insert', () => this.sql(insertNewRowsSql(this.spec), false));
+    const unchanged = staged.rowsRead - rejected - inserted - updated;
+    return {
+      counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
+      warnings,
+      phases,
+    };
+  }
+
+  private async sql(text: string, withRun = true): Promise<number> {
+    const result = await this.client.query(text, withRun ? [this.runId] : []);
+    return result.rowCount ?? 0;
+  }
+
+  private async stage(
+    source: AsyncIterable<Buffer>,
+    onProgress?: (p: LoadProgress) => void,
+    encoding?: CsvEncoding,
+  ): Promise<StagedFile> {
+    const format: Partial<CsvFormat> = {};
+    const records = readCsvRecords(source, format, encoding);
+    const header = await records.next();
+    if (header.done) throw invalidInput(`${this.spec.name}: the file is empty (no header line)`);
+    const mapping = mapHeader(this.spec, header.value.fields);
+    const warnings = unknownColumnsWarning(mapping.unknown);
+    const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields, {
+      decimalComma: format.delimiter !== ',',
+    });
+    const copy = this.client.query(copyFrom(copyStagingSql));
+    // When the connection dies mid-COPY (PostgreSQL stopped), the stream errors and forgets its
+    // connection; writing to or destroying it after that throws a TypeError inside
+    // pg-copy-streams that nothing can catch, so stop touching it once it has failed.
+    let copyFailed: Error | undefined;
+    copy.on('error', (error: Error) => (copyFailed ??= error));
+    const done = once(copy, 'finish');
+    done.catch(() => undefined);
+    const staged: StagedFile = { rowsRead: 0, parseRejected: 0, keysAscending: true, warnings };
+    let chunk = '';
+    let lastKey = -Infinity;
+    try {
+      for await (const record of records) {
+        const row = encoder.encode(record.line, record.fields);
+        staged.rowsRead++;
+        if (row.rejected) staged.parseRejected++;
+        else if (row.key <= lastKey) staged.keysAscending = false;
+        else lastKey = row.key;
+        chunk += row.text;
+        if (chunk.length >= COPY_CHUNK) {
+          if (copyFailed) throw copyFailed;
+          if (!copy.write(chunk)) await once(copy, 'drain');
+          chunk = '';
+          onProgress?.({ rows: staged.rowsRead });
+        }
+      }
+    } catch (error) {
+      if (!copyFailed) copy.destroy(error as Error);
+      throw copyFailed ?? error;
+    }
+    if (copyFailed) throw copyFailed;
+    copy.end(chunk);
+    await done;
+    onProgress?.({ rows: staged.rowsRead });
+    return staged;
+  }
+
+  private async supersedeDuplicates(warnings: string[]): Promise<number> {
+    const dups = await this.client.query<{ key: string; lines: number[] }>(
+      duplicateKeysSql(this.spec),
+    );
+    if (!dups.rowCount) return 0;
+    for (const { key, lines } of dups.rows.slice(0, MAX_WARNINGS)) {
+      const last = lines[lines.length - 1];
+      warnings.push(
+        `${this.spec.primaryKey} ${key} appears on lines ${lines.join(', ')}: line ${last} wins`,
+      );
+    }
+    return this.sql(supersedeDuplicatesSql(this.spec));
+  }
+}

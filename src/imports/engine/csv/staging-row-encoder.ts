@@ -1,0 +1,112 @@
+/**
+ * Validates one CSV record against the catalog and encodes it as a line of PostgreSQL's COPY
+ * text format for the staging table: `line, reject_column, reject_reason, reject_value, <columns>`.
+ * A bad record becomes a rejection line (its columns NULL), so rejections stream into the
+ * database with the rows instead of piling up in memory.
+ */
+import type { DatasetSpec } from '../../../catalog/dataset.types';
+import { FieldContext, parseField } from './field-parsers';
+import type { HeaderMapping } from './header-mapping';
+import { shownText } from './shown-text';
+
+export const REDACTED = '[redacted]';
+const NULL = '\\N';
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+export function copyText(value: string | null): string {
+  if (value === null) return NULL;
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
+
+/** Rejected values are stored for the operator, capped, control characters made visible, never personal. */
+function shownValue(raw: string | undefined, personal: boolean | undefined): string | null {
+  if (raw === undefined) return null;
+  if (personal) return REDACTED;
+  return shownText(raw, 200);
+}
+
+export interface EncodedRow {
+  text: string;
+  rejected: boolean;
+  /** The primary key as parsed, for the duplicate check (NaN when rejected). */
+  key: number;
+}
+
+export class StagingRowEncoder {
+  private readonly nullColumns: string;
+  private readonly keyIndex: number;
+  /** The header's width without its trailing nameless cells (a trailing delimiter). */
+  private readonly width: number;
+
+  constructor(
+    private readonly spec: DatasetSpec,
+    private readonly mapping: HeaderMapping,
+    private readonly header: string[],
+    private readonly ctx: FieldContext,
+  ) {
+    this.nullColumns = spec.columns.map(() => NULL).join('\t');
+    this.keyIndex = spec.columns.findIndex((c) => c.name === spec.primaryKey);
+    let width = header.length;
+    while (width > 1 && header[width - 1].trim() === '') width--;
+    this.width = width;
+  }
+
+  encode(line: number, fields: string[]): EncodedRow {
+    const wrongCount = this.fieldCountProblem(line, fields);
+    if (wrongCount) return wrongCount;
+    const values: string[] = [];
+    let key = NaN;
+    for (let i = 0; i < this.spec.columns.length; i++) {
+      const column = this.spec.columns[i];
+      const index = this.mapping.indexes[i];
+      const raw = index < 0 ? undefined : fields[index];
+      const result = parseField(column, raw, this.ctx);
+      if (!result.ok) {
+        return this.reject(line, column.name, result.reason, shownValue(raw, column.personal));
+      }
+      if (i === this.keyIndex) key = Number(result.value);
+      values.push(copyText(result.value));
+    }
+    return {
+      text: `${line}\t${NULL}\t${NULL}\t${NULL}\t${values.join('\t')}\n`,
+      rejected: false,
+      key,
+    };
+  }
+
+  /**
+   * A row must have as many fields as the header names; empty fields past them (a trailing
+   * delimiter) are tolerated. Fewer fields means values shifted or lost: never guess which.
+   * The column reported is the first one missing, or the first field too many.
+   */
+  private fieldCountProblem(line: number, fields: string[]): EncodedRow | undefined {
+    let n = fields.length;
+    while (n > this.width && fields[n - 1].trim() === '') n--;
+    if (n === this.width) return undefined;
+    const reason = `${this.width} fields expected, ${fields.length} found`;
+    const column =
+      n < this.width
+        ? this.columnNameAt(n)
+        : `field ${this.width + 1} (after ${this.columnNameAt(this.width - 1)})`;
+    return this.reject(line, column, reason, null);
+  }
+
+  /** The catalog name of the header's i-th cell, or the cell itself for an ignored column. */
+  private columnNameAt(index: number): string {
+    const mapped = this.mapping.indexes.indexOf(index);
+    return mapped >= 0 ? this.spec.columns[mapped].name : shownText(this.header[index].trim(), 60);
+  }
+
+  private reject(
+    line: number,
+    column: string | null,
+    reason: string,
+    value: string | null,
+  ): EncodedRow {
+    const text = `${line}\t${copyText(column)}\t${copyText(reason)}\t${copyText(value)}\t${this.nullColumns}\n`;
+    return { text, rejected: true, key: NaN };
+  }
+}

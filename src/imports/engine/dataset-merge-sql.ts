@@ -1,0 +1,119 @@
+/**
+ * The set-based SQL of one file's load, generated from the dataset catalog: a typed TEMP staging
+ * table, the foreign-key anti-join, then one UPDATE ... FROM for changed rows and one
+ * INSERT ... SELECT for new ones. Identifiers come from the catalog (never from a file), and
+ * every value travels as a bind parameter or through COPY.
+ */
+import { datasetCatalog, SQL_TYPES } from '../../catalog/dataset-catalog';
+import type { ColumnSpec, DatasetSpec } from '../../catalog/dataset.types';
+
+export const STAGING_TABLE = 'import_staging';
+
+/** Personal columns stay text in staging: the trigger receives them as plaintext bytes. */
+const stagingType = (c: ColumnSpec): string => (c.personal ? 'text' : SQL_TYPES[c.type]);
+
+export function createStagingSql(spec: DatasetSpec): string {
+  const columns = spec.columns.map((c) => `${c.name} ${stagingType(c)}`).join(', ');
+  // ON COMMIT DROP: the staging table lives exactly as long as the file's transaction.
+  return `CREATE TEMP TABLE ${STAGING_TABLE} (line integer NOT NULL, reject_column text, reject_reason text, reject_value text, ${columns}) ON COMMIT DROP`;
+}
+
+export const copyStagingSql = `COPY ${STAGING_TABLE} FROM STDIN`;
+
+/** Rows refused while parsing go to the run's rejections, then out of staging. */
+export const moveParseRejectionsSql = {
+  record: `INSERT INTO import_rejections (run_id, line, column_name, reason, value)
+   SELECT $1, line, reject_column, reject_reason, reject_value FROM ${STAGING_TABLE}
+   WHERE reject_reason IS NOT NULL`,
+  drop: `DELETE FROM ${STAGING_TABLE} WHERE reject_reason IS NOT NULL`,
+};
+
+export function duplicateKeysSql(spec: DatasetSpec): string {
+  return `SELECT ${spec.primaryKey}::text AS key, array_agg(line ORDER BY line) AS lines
+          FROM ${STAGING_TABLE} GROUP BY ${spec.primaryKey} HAVING count(*) > 1 ORDER BY min(line)`;
+}
+
+/** Later line wins: every earlier line of a repeated key is recorded as superseded. */
+export function supersedeDuplicatesSql(spec: DatasetSpec): string {
+  const pk = spec.primaryKey;
+  return `WITH ranked AS (
+            SELECT line, ${pk}, max(line) OVER (PARTITION BY ${pk}) AS winner FROM ${STAGING_TABLE}
+          ), gone AS (
+            DELETE FROM ${STAGING_TABLE} s USING ranked r
+            WHERE s.line = r.line AND r.line < r.winner
+            RETURNING s.line, r.winner
+          )
+          INSERT INTO import_rejections (run_id, line, column_name, reason, value)
+          SELECT $1, line, '${pk}', 'superseded by line ' || winner || ' (same ${pk})', NULL FROM gone`;
+}
+
+const foreignKeys = (spec: DatasetSpec) => spec.columns.filter((c) => c.references);
+
+/** One anti-join pass for every foreign key of the dataset; the first missing parent is reported. */
+export function rejectOrphansSql(spec: DatasetSpec): string | null {
+  const fks = foreignKeys(spec);
+  if (!fks.length) return null;
+  const missing = (c: ColumnSpec) => {
+    const parent = datasetCatalog.get(c.references!.dataset);
+    return `NOT EXISTS (SELECT 1 FROM ${parent.table} p WHERE p.${parent.primaryKey} = s.${c.name})`;
+  };
+  const cases = fks
+    .map(
+      (c) =>
+        `WHEN ${missing(c)} THEN ARRAY['${c.name}', 'no ${c.references!.dataset} row with ${c.name} = ' || s.${c.name}, s.${c.name}::text]`,
+    )
+    .join(' ');
+  return `WITH gone AS (
+            DELETE FROM ${STAGING_TABLE} s WHERE ${fks.map(missing).join(' OR ')}
+            RETURNING s.line, CASE ${cases} END AS why
+          )
+          INSERT INTO import_rejections (run_id, line, column_name, reason, value)
+          SELECT $1, line, why[1], why[2], why[3] FROM gone`;
+}
+
+const staged = (c: ColumnSpec) => (c.personal ? `convert_to(s.${c.name}, 'UTF8')` : `s.${c.name}`);
+
+export function insertNewRowsSql(spec: DatasetSpec): string {
+  const names = spec.columns.map((c) => c.name).join(', ');
+  return `INSERT INTO ${spec.table} (${names})
+          SELECT ${spec.columns.map(staged).join(', ')} FROM ${STAGING_TABLE} s
+          WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} t WHERE t.${spec.primaryKey} = s.${spec.primaryKey})`;
+}
+
+/**
+ * UPDATE statements for changed rows. Plain tables compare columns directly. For a table with
+ * personal columns the stored ciphertext cannot be compared (and the writer may not read it):
+ * the keyed digest of the staged clear values is compared with the stored `pii_digest`, so only
+ * rows whose personal data really changed get new plaintext, which the trigger encrypts once.
+ * Rows whose personal data is unchanged only get their other columns updated (no crypto).
+ */
+export function updateChangedRowsSql(spec: DatasetSpec): string[] {
+  const pk = spec.primaryKey;
+  const plain = spec.columns.filter((c) => !c.personal && c.name !== pk);
+  const personal = spec.columns.filter((c) => c.personal);
+  const setPlain = plain.map((c) => `${c.name} = s.${c.name}`);
+  const plainDiffers = plain.length
+    ? `(${plain.map((c) => `t.${c.name}`).join(', ')}) IS DISTINCT FROM (${plain.map((c) => `s.${c.name}`).join(', ')})`
+    : 'false';
+  if (!personal.length) {
+    if (!plain.length) return [];
+    return [
+      `UPDATE ${spec.table} t SET ${setPlain.join(', ')} FROM ${STAGING_TABLE} s
+       WHERE t.${pk} = s.${pk} AND ${plainDiffers}`,
+    ];
+  }
+  // Same array, same order and same clear text (dates as YYYY-MM-DD) as the trigger digests.
+  const digest = `smartretail.pii_digest(ARRAY[${personal.map((c) => `s.${c.name}`).join(', ')}]::text[])`;
+  const statements = [
+    `UPDATE ${spec.table} t SET ${[...personal.map((c) => `${c.name} = ${staged(c)}`), ...setPlain].join(', ')}
+     FROM ${STAGING_TABLE} s
+     WHERE t.${pk} = s.${pk} AND t.pii_digest IS DISTINCT FROM ${digest}`,
+  ];
+  if (plain.length) {
+    statements.push(
+      `UPDATE ${spec.table} t SET ${setPlain.join(', ')} FROM ${STAGING_TABLE} s
+       WHERE t.${pk} = s.${pk} AND ${plainDiffers}`,
+    );
+  }
+  return statements;
+}

@@ -1,0 +1,315 @@
+/**
+ * Runs imports, whatever the way in (upload, schedule, CLI): waits for its turn (ImportLock: this
+ * instance's queue, then the dataset's lock across instances), records the run, loads the file in
+ * one `writer` transaction (the key is only passed to that transaction; encryption happens in
+ * the database trigger), records the outcome and publishes it. Every path out of a started run
+ * records an outcome: in the file's transaction, after it, or, when the database is gone,
+ * as soon as it is back (RunOutcomeRecorder).
+ */
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { DatasetSpec } from '../../catalog/dataset.types';
+import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
+import { withTimeout } from '../../common/with-timeout';
+import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
+import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
+import type { CsvEncoding } from './csv/csv-text-decoder';
+import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
+import { ImportLock } from './import-lock';
+import type {
+  FailureKind,
+  ImportCounts,
+  ImportMode,
+  ImportRun,
+  ImportSource,
+} from '../history/import-run';
+import { ImportRunEvents } from '../history/import-run-events';
+import { ImportRunsRepository, RunOutcome } from '../history/import-runs.repository';
+import { RunOutcomeRecorder } from '../history/run-outcome-recorder';
+
+export interface ImportProgress {
+  rows: number;
+  bytes: number;
+}
+
+export interface ImportRequest {
+  dataset: DatasetSpec;
+  source: ImportSource;
+  mode: ImportMode;
+  fileName: string;
+  content: AsyncIterable<Buffer>;
+  /** The file's character set when the caller knows it; else decided from the bytes. */
+  encoding?: CsvEncoding;
+  /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
+  checksum?: string;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportResult {
+  report: ImportRun;
+  /** Why the run failed, when the input (not the service) is to blame: maps to a 4xx. */
+  failure?: DomainError;
+}
+
+const ZERO_COUNTS: ImportCounts = {
+  rowsRead: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+};
+
+/** Bounds the wait for interrupted runs to be recorded at shutdown. */
+const SHUTDOWN_BOOKKEEPING_MS = 10_000;
+
+/** A file may take minutes (no statement timeout); shutdown rolls it back as `interrupted`. */
+const FILE_TRANSACTION: TransactionScope = {
+  role: 'writer',
+  statementTimeoutMs: 0,
+  interruptible: true,
+};
+
+/** PostgreSQL data exceptions (22) and integrity violations (23) are the input's fault. */
+const isDataError = (e: unknown): e is Error & { code: string } =>
+  e instanceof Error && 'code' in e && /^2[23]/.test(String((e as { code: unknown }).code));
+
+interface Measured {
+  bytes: number;
+  hash: ReturnType<typeof createHash>;
+  rows: number;
+}
+
+@Injectable()
+export class ImportService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Imports');
+  private readonly inFlight = new Set<Promise<ImportResult>>();
+
+  constructor(
+    private readonly tx: RoleScopedTransactions,
+    private readonly runs: ImportRunsRepository,
+    private readonly lock: ImportLock,
+    private readonly events: ImportRunEvents,
+    private readonly recorder: RunOutcomeRecorder,
+    private readonly interrupter: TransactionInterrupter,
+  ) {}
+
+  /**
+   * Waits for the import's turn, then imports. Throws a 503 DomainError when the turn does not
+   * come in time or the database is unavailable; input failures come back in `failure`.
+   */
+  async importContent(request: ImportRequest): Promise<ImportResult> {
+    const running = this.queuedImport(request);
+    this.inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      this.inFlight.delete(running);
+    }
+  }
+
+  /**
+   * Shutdown: roll back the files in progress, then wait (bounded) until their runs are recorded
+   * as interrupted, so nothing closes the pool under that bookkeeping.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.interrupter.interruptAll();
+    await withTimeout(Promise.allSettled([...this.inFlight]), SHUTDOWN_BOOKKEEPING_MS).catch(() =>
+      this.logger.warn('Shutting down before every interrupted import run could be recorded'),
+    );
+  }
+
+  private queuedImport(request: ImportRequest): Promise<ImportResult> {
+    return this.lock.withDatasetTurn(request.dataset.name, (client) =>
+      this.importHoldingLock(client, request),
+    );
+  }
+
+  private async importHoldingLock(
+    client: PoolClient,
+    request: ImportRequest,
+  ): Promise<ImportResult> {
+    const id = randomUUID();
+    const { dataset, mode } = request;
+    const measured: Measured = { bytes: 0, hash: createHash('sha256'), rows: 0 };
+    await this.runs.start(
+      {
+        id,
+        dataset: dataset.name,
+        source: request.source,
+        mode,
+        fileName: request.fileName,
+        sizeBytes: 0,
+        checksum: request.checksum ?? null,
+      },
+      'running',
+      client,
+    );
+    let failure: DomainError | undefined;
+    try {
+      // One transaction per file: the data and the run's outcome commit together or not at all.
+      await this.tx.runOn(client, FILE_TRANSACTION, async (c) => {
+        const loader = new CsvFileLoader(c, dataset, id);
+        // The loader counts rows as it parses: report them now, not with the next chunk read
+        // (the last report would otherwise show the rows before the file's last chunk).
+        const outcome = await loader.load(
+          this.measure(request, measured),
+          mode,
+          (p) => {
+            measured.rows = p.rows;
+            request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
+          },
+          request.encoding,
+        );
+        this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
+        if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
+        await this.runs.finish(id, this.outcome(outcome, measured), { inTransaction: c });
+      });
+    } catch (error) {
+      return this.failed(id, request, measured, error, client);
+    }
+    return { report: await this.publish(id, client), failure };
+  }
+
+  private async failed(
+    id: string,
+    request: ImportRequest,
+    measured: Measured,
+    error: unknown,
+    client: PoolClient,
+  ): Promise<ImportResult> {
+    const kind = failureKind(error);
+    const failure = kind === 'input' ? this.asInputFailure(error, id) : undefined;
+    if (kind === 'internal')
+      this.logger.error(`Import ${id} of ${request.fileName} failed`, (error as Error).stack);
+    const outcome: RunOutcome = {
+      status: 'failed',
+      failureKind: kind,
+      sizeBytes: measured.bytes,
+      checksum: request.checksum ?? null,
+      counts: ZERO_COUNTS,
+      warnings: [],
+      error:
+        failure?.message ??
+        (kind === 'unavailable' || kind === 'interrupted'
+          ? (error as Error).message
+          : 'unexpected error (see the service log)'),
+    };
+    // Shutdown terminated the file's session: its outcome goes through another connection.
+    const recordOn = kind === 'interrupted' ? undefined : client;
+    try {
+      if (kind === 'unavailable') throw error;
+      await this.runs.finish(id, outcome, { client: recordOn });
+    } catch (recordError) {
+      if (!isDatabaseUnavailable(recordError)) throw recordError;
+      // The database is gone (or went while recording): record the outcome when it is back.
+      this.recorder.recordLater(id, outcome);
+      throw recordError;
+    }
+    const report = await this.publish(id, recordOn);
+    // An interrupted run reports like a refused one (the caller answers 503 with its report).
+    if (kind === 'interrupted') return { report, failure: error as DomainError };
+    if (!failure) throw error;
+    return { report, failure };
+  }
+
+  /** Records (and publishes) a run that did not need to happen: same content as a succeeded one. */
+  async recordSkipped(
+    dataset: DatasetSpec,
+    fileName: string,
+    sizeBytes: number,
+    checksum: string,
+  ): Promise<ImportRun> {
+    const id = randomUUID();
+    await this.runs.start(
+      {
+        id,
+        dataset: dataset.name,
+        source: 'schedule',
+        mode: 'default',
+        fileName,
+        sizeBytes,
+        checksum,
+      },
+      'skipped',
+    );
+    return this.publish(id);
+  }
+
+  /** Records a run that failed before its import could start (an upload cut short). */
+  async recordFailedUpload(
+    request: Pick<ImportRequest, 'dataset' | 'mode' | 'fileName'>,
+    sizeBytes: number,
+    error: DomainError,
+  ): Promise<void> {
+    const id = randomUUID();
+    const kind: FailureKind = error.code === DomainErrorCode.RequestTimeout ? 'timeout' : 'input';
+    try {
+      await this.runs.recordFailed(
+        {
+          id,
+          dataset: request.dataset.name,
+          source: 'upload',
+          mode: request.mode,
+          fileName: request.fileName,
+          sizeBytes,
+          checksum: null,
+        },
+        error.message,
+        kind,
+      );
+      await this.publish(id);
+    } catch (recordError) {
+      this.logger.warn(
+        `Could not record the failed upload of ${request.fileName}: ${(recordError as Error).message}`,
+      );
+    }
+  }
+
+  private outcome(outcome: LoadOutcome, measured: Measured): RunOutcome {
+    return {
+      status: outcome.atomicRefusal ? 'failed' : 'succeeded',
+      failureKind: outcome.atomicRefusal ? 'input' : undefined,
+      sizeBytes: measured.bytes,
+      checksum: measured.hash.copy().digest('hex'),
+      counts: outcome.counts,
+      warnings: outcome.warnings,
+      error: outcome.atomicRefusal,
+    };
+  }
+
+  private async *measure(request: ImportRequest, measured: Measured): AsyncGenerator<Buffer> {
+    for await (const chunk of request.content) {
+      measured.bytes += chunk.length;
+      measured.hash.update(chunk);
+      request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
+      yield chunk;
+    }
+  }
+
+  private asInputFailure(error: unknown, id: string): DomainError {
+    if (error instanceof DomainError) {
+      return new DomainError(error.code, error.message, { ...error.details, importId: id });
+    }
+    // Messages of data errors name columns and constraints; the trigger's never echo values.
+    return invalidInput(`the database refused the file: ${(error as Error).message}`, {
+      importId: id,
+    });
+  }
+
+  /** Pass the import's connection: an import never holds a second one. */
+  private async publish(id: string, client?: PoolClient): Promise<ImportRun> {
+    const report = await this.runs.findOne(id, client);
+    if (!report) throw new Error(`import run ${id} vanished`);
+    this.events.publishFinished(report);
+    return report;
+  }
+}
+
+function failureKind(error: unknown): FailureKind {
+  if (isInterrupted(error)) return 'interrupted';
+  if (isDatabaseUnavailable(error)) return 'unavailable';
+  if (error instanceof DomainError || isDataError(error)) return 'input';
+  return 'internal';
+}
