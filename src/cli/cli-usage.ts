@@ -29,6 +29,11 @@ class HelpRequested extends Error {}
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'] & object;
 
+/** Spelled out so the declaration the bench build reads (bench/tsconfig.json) can name it. */
+type ParsedCommandLine<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>
+>;
+
 /**
  * Strict parsing (unknown flags and missing values are usage errors) with `--help` built in.
  * The generic keeps parseArgs's typed `values`.
@@ -37,7 +42,7 @@ export function parseCommandLine<O extends Options>(
   argv: string[],
   options: O,
   positionals: { min: number; max: number } = { min: 0, max: 0 },
-) {
+): ParsedCommandLine<O> {
   let parsed;
   try {
     parsed = parseArgs({

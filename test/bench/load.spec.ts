@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadReport } from '../../src/bench/load-run';
-import { LOAD_KINDS } from '../../src/bench/load-tally';
+import type { LoadReport } from '../../bench/load-run';
+import { LOAD_KINDS } from '../../bench/load-tally';
 import { TestDatabase } from '../support/test-database';
 
-const CLI = join(__dirname, '../../dist/src/cli/load.js');
+const CLI = join(__dirname, '../../dist/bench/cli/load.js');
 
 /**
  * Runs `npm run load`'s compiled entry point. In its own process group, so that a run that

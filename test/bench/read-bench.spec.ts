@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { ensureBenchClients } from '../../src/bench/read-bench-clients';
-import { runReadBench } from '../../src/bench/read-bench';
+import { ensureBenchClients } from '../../bench/read-bench-clients';
+import { runReadBench } from '../../bench/read-bench';
 import { TestDatabase } from '../support/test-database';
 
 /** The benchmark's own machinery, on a small data set (its figures are not asserted: no clocks). */

@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
+// Compiled entry points under dist/src/cli (the benchmark tooling's under dist/bench/cli).
 // Every CLI parses its arguments before touching a database, so these need none.
 const CLIS: [string, string][] = [
   ['import', 'import.js'],
   ['token', 'token.js'],
   ['data:generate', 'generate-data.js'],
   ['migration:run', 'migrate.js'],
-  ['bench', 'bench.js'],
-  ['bench:read', 'bench-read.js'],
-  ['load', 'load.js'],
+  ['bench', '../../bench/cli/bench.js'],
+  ['bench:read', '../../bench/cli/bench-read.js'],
+  ['load', '../../bench/cli/load.js'],
 ];
 
 function run(file: string, args: string[]) {
@@ -54,7 +55,12 @@ describe('every CLI', () => {
       ['--clients', 'many'],
       'data:generate: --clients must be a positive integer',
     ],
-    ['load', 'load.js', ['--duration', '0'], 'load: --duration must be an integer from 1 to 600'],
+    [
+      'load',
+      '../../bench/cli/load.js',
+      ['--duration', '0'],
+      'load: --duration must be an integer from 1 to 600',
+    ],
     ['migration:run', 'migrate.js', ['now'], "migration:run: Unexpected argument 'now'"],
   ])('npm run %s with a missing or bad argument exits 2 (%j)', (_name, file, args, reason) => {
     const { code, stderr } = run(file, args);

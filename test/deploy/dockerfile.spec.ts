@@ -94,10 +94,17 @@ describe('.dockerignore', () => {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
 
-  it.each(['.data', 'node_modules', 'test', 'dist', 'coverage', '.git', 'bench-data', '.env'])(
-    'keeps %s out of the build context',
-    (entry) => expect(ignored).toContain(entry),
-  );
+  it.each([
+    '.data',
+    'node_modules',
+    'test',
+    'dist',
+    'coverage',
+    '.git',
+    'bench',
+    'bench-data',
+    '.env',
+  ])('keeps %s out of the build context', (entry) => expect(ignored).toContain(entry));
 
   it('keeps docker/.env out of the build context', () => {
     expect(ignored).toContain('**/.env');

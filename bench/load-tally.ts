@@ -3,7 +3,7 @@
  * code, socket errors and timeouts, and a few error messages to show. Fed by autocannon's events
  * for the reads and by the upload loop, so every kind is counted the same way.
  */
-import type { DatabaseRole } from '../database/role-scoped-transactions';
+import type { DatabaseRole } from '../src/database/role-scoped-transactions';
 
 export const LOAD_KINDS = [
   'analyst-pages',

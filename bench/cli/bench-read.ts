@@ -5,10 +5,10 @@
  * measurement (runReadBench) after its import benchmark.
  */
 import 'reflect-metadata';
-import { ensureBenchClients } from '../bench/read-bench-clients';
-import { startBenchDatabase } from '../bench/bench-database';
-import { runReadBench } from '../bench/read-bench';
-import { parseCommandLine, runCli } from './cli-usage';
+import { ensureBenchClients } from '../read-bench-clients';
+import { startBenchDatabase } from '../bench-database';
+import { runReadBench } from '../read-bench';
+import { parseCommandLine, runCli } from '../../src/cli/cli-usage';
 
 const CLI = {
   name: 'bench:read',

@@ -2,9 +2,9 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DATASET_NAMES, DatasetName } from '../catalog/dataset.types';
-import { DEFAULT_SAMPLE_SIZES, SampleSizes } from '../sample-data/sample-data-generator';
-import { writeSampleFile } from '../sample-data/sample-file-writer';
+import { DATASET_NAMES, DatasetName } from '../src/catalog/dataset.types';
+import { DEFAULT_SAMPLE_SIZES, SampleSizes } from '../src/sample-data/sample-data-generator';
+import { writeSampleFile } from '../src/sample-data/sample-file-writer';
 
 export const BENCH_SIZES: SampleSizes = {
   ...DEFAULT_SAMPLE_SIZES,

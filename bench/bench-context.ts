@@ -1,12 +1,12 @@
 /**
  * What every benchmark part receives, and what it returns. A part is a function from the
- * context to named figures; the runner (src/cli/bench.ts) runs the parts in order and prints
+ * context to named figures; the runner (bench/cli/bench.ts) runs the parts in order and prints
  * them all. To add figures, write a part and list it in BENCH_PARTS there.
  */
 import type { Client } from 'pg';
-import type { DatasetName } from '../catalog/dataset.types';
-import type { AppConfig } from '../config/app-config';
-import type { ImportService } from '../imports/engine/import.service';
+import type { DatasetName } from '../src/catalog/dataset.types';
+import type { AppConfig } from '../src/config/app-config';
+import type { ImportService } from '../src/imports/engine/import.service';
 
 export interface BenchContext {
   /**

@@ -6,9 +6,9 @@
  * upload loop at the same deadline, and a watchdog stops what is still running after that.
  */
 import autocannon from 'autocannon';
-import { encodeCursor } from '../common/keyset-cursor';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
-import { KPI_NAMES } from '../kpis/kpi-definitions';
+import { encodeCursor } from '../src/common/keyset-cursor';
+import type { DatabaseRole } from '../src/database/role-scoped-transactions';
+import { KPI_NAMES } from '../src/kpis/kpi-definitions';
 import type { LoadData } from './load-data';
 import { KindTally, LOAD_KINDS, LoadKind } from './load-tally';
 

@@ -14,10 +14,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
-import { signRoleToken } from '../auth/role-token.service';
-import { AppConfig } from '../config/app-config';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
-import { createHttpApplication } from '../http-application';
+import { signRoleToken } from '../src/auth/role-token.service';
+import { AppConfig } from '../src/config/app-config';
+import { RoleScopedTransactions } from '../src/database/role-scoped-transactions';
+import { createHttpApplication } from '../src/http-application';
 
 export interface ReadBenchContext {
   /** Configuration of a migrated database holding the clients to read. */

@@ -6,11 +6,11 @@ import { Logger } from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { AppConfig } from '../config/app-config';
-import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../database/database-migrator';
-import { EmbeddedDatabase } from '../database/embedded-database';
-import { prepareRuntime } from '../database/runtime-environment';
+import { AppConfig } from '../src/config/app-config';
+import { verifyDatabaseKeys } from '../src/database/database-key-check';
+import { migrateDatabase, migrationKeys } from '../src/database/database-migrator';
+import { EmbeddedDatabase } from '../src/database/embedded-database';
+import { prepareRuntime } from '../src/database/runtime-environment';
 
 export const BENCH_WORK_DIR = resolve('bench-data');
 

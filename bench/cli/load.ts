@@ -5,18 +5,18 @@
  * Sustained mixed load on the real service over loopback: generates the load data, starts its
  * own embedded PostgreSQL under bench-data/load-db (or uses DATABASE_URL), starts the compiled
  * service on 127.0.0.1, which imports the data at start-up, and once that import has finished runs
- * the traffic (src/bench/load-traffic.ts). Prints the figures beside their targets and a line
+ * the traffic (bench/load-traffic.ts). Prints the figures beside their targets and a line
  * `LOAD {...}`; exits 1 if any request failed, 2 on bad arguments (src/cli/cli-usage.ts).
  */
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
-import { prepareLoadData } from '../bench/load-data';
-import { formatLoadReport, loadExitCode } from '../bench/load-report';
-import { LoadOptions, runLoad } from '../bench/load-run';
-import { isLoadKind, LOAD_KINDS, LoadKind } from '../bench/load-tally';
-import { DatabaseRole, isDatabaseRole } from '../database/role-scoped-transactions';
-import { parseCommandLine, runCli, UsageError } from './cli-usage';
+import { BENCH_WORK_DIR, startBenchDatabase } from '../bench-database';
+import { prepareLoadData } from '../load-data';
+import { formatLoadReport, loadExitCode } from '../load-report';
+import { LoadOptions, runLoad } from '../load-run';
+import { isLoadKind, LOAD_KINDS, LoadKind } from '../load-tally';
+import { DatabaseRole, isDatabaseRole } from '../../src/database/role-scoped-transactions';
+import { parseCommandLine, runCli, UsageError } from '../../src/cli/cli-usage';
 
 const LOAD_DB_PORT = 54396;
 

@@ -10,8 +10,8 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import type { DatasetName } from '../catalog/dataset.types';
+import { datasetCatalog } from '../src/catalog/dataset-catalog';
+import type { DatasetName } from '../src/catalog/dataset.types';
 import { BenchContext, BenchFigures, BenchPart, perSecond, timed } from './bench-context';
 
 const SEED_WAY_ROWS = 2_000;

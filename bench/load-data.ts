@@ -3,15 +3,15 @@
  * service imports at start-up (`scale` times the size of data/), the e-mail addresses the lookups
  * ask for, and the small clients files the uploads send.
  */
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import { DATASET_NAMES } from '../catalog/dataset.types';
+import { datasetCatalog } from '../src/catalog/dataset-catalog';
+import { DATASET_NAMES } from '../src/catalog/dataset.types';
 import {
   csvField,
   DEFAULT_SAMPLE_SIZES,
   headerLine,
   sampleRows,
   SampleSizes,
-} from '../sample-data/sample-data-generator';
+} from '../src/sample-data/sample-data-generator';
 import { writeSampleFiles } from './bench-data';
 
 const SEED = 42;

@@ -4,10 +4,10 @@
  * mixed traffic while sampling the service's resident memory once a second.
  */
 import { basename } from 'node:path';
-import { signRoleToken } from '../auth/role-token.service';
-import type { AppConfig } from '../config/app-config';
-import type { DatabaseRole } from '../database/role-scoped-transactions';
-import { importFilesIn } from '../imports/schedule/import-directory.service';
+import { signRoleToken } from '../src/auth/role-token.service';
+import type { AppConfig } from '../src/config/app-config';
+import type { DatabaseRole } from '../src/database/role-scoped-transactions';
+import { importFilesIn } from '../src/imports/schedule/import-directory.service';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';
 import { KindSummary, LOAD_KINDS, LoadKind } from './load-tally';

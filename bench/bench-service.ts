@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../src/config/app-config';
 
 export interface BenchService {
   baseUrl: string;
@@ -63,7 +63,7 @@ export async function startBenchService(
   env: Record<string, string> = {},
 ): Promise<BenchService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '../main.js')], {
+  const child = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -4,7 +4,7 @@
  * them and computes the blind index, exactly as an import would. Set-based, in chunks.
  */
 import type { Client } from 'pg';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../src/config/app-config';
 
 const CHUNK = 20_000;
 

@@ -3,21 +3,21 @@
  * starts its own embedded PostgreSQL there (or uses DATABASE_URL), runs every benchmark part and
  * prints a table plus one machine-readable line starting with `BENCH `.
  *
- * Extending: a part is `{ name, run(context) => figures }` (src/bench/bench-context.ts); add it to
+ * Extending: a part is `{ name, run(context) => figures }` (bench/bench-context.ts); add it to
  * BENCH_PARTS. Parts run in order, so a part listed after `importBench` finds the database holding
  * 200,000 clients and 2,000,000 transaction lines imported through the real path.
  */
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { BenchContext, BenchFigures, BenchPart } from '../bench/bench-context';
-import { generateBenchData } from '../bench/bench-data';
-import { BENCH_WORK_DIR, startBenchDatabase } from '../bench/bench-database';
-import { importBench } from '../bench/import-bench';
-import { runReadBench } from '../bench/read-bench';
-import { uploadRssBench } from '../bench/upload-rss-bench';
-import { createImportEngineContext } from '../imports/engine/import-engine-context';
-import { ImportService } from '../imports/engine/import.service';
-import { parseCommandLine, runCli } from './cli-usage';
+import { BenchContext, BenchFigures, BenchPart } from '../bench-context';
+import { generateBenchData } from '../bench-data';
+import { BENCH_WORK_DIR, startBenchDatabase } from '../bench-database';
+import { importBench } from '../import-bench';
+import { runReadBench } from '../read-bench';
+import { uploadRssBench } from '../upload-rss-bench';
+import { createImportEngineContext } from '../../src/imports/engine/import-engine-context';
+import { ImportService } from '../../src/imports/engine/import.service';
+import { parseCommandLine, runCli } from '../../src/cli/cli-usage';
 
 const CLI = {
   name: 'bench',

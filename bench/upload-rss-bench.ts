@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { signRoleToken } from '../auth/role-token.service';
+import { signRoleToken } from '../src/auth/role-token.service';
 import { BenchContext, BenchFigures, BenchPart } from './bench-context';
 import { startBenchService } from './bench-service';
 
