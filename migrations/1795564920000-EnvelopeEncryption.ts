@@ -482,9 +482,11 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
     await queryRunner.query(`GRANT SELECT (erased_at) ON clients TO writer`);
   }
 
-  public async down(): Promise<void> {
+  public down(): Promise<void> {
     // Going back would mean re-encrypting every client under the master key again, and erased
     // clients cannot come back at all: this migration is one-way.
-    throw new Error('EnvelopeEncryption cannot be reverted (erased data keys are gone for good)');
+    return Promise.reject(
+      new Error('EnvelopeEncryption cannot be reverted (erased data keys are gone for good)'),
+    );
   }
 }
