@@ -435,7 +435,7 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
              AND EXISTS (SELECT 1 FROM smartretail.master_key_versions m
                           WHERE m.version = ver AND m.check_value = smartretail.key_check_value('encryption', enc));
           IF FOUND THEN
-            enrolled := enrolled || 'encryption';
+            enrolled := array_append(enrolled, 'encryption');
           END IF;
         END IF;
 
