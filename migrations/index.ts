@@ -17,6 +17,9 @@ import { LimitGrafanaRole1795564860000 } from './1795564860000-LimitGrafanaRole'
 import { OneMeaningPerKpi1795564861000 } from './1795564861000-OneMeaningPerKpi';
 import { SeparateAuditCorrelationId1795564880000 } from './1795564880000-SeparateAuditCorrelationId';
 import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-RevokeBlindIndexKeyFromAnalyst';
+import { RenderProtectionLayerFromCatalog1795564900000 } from './1795564900000-RenderProtectionLayerFromCatalog';
+import { IndexAuditByClient1795564910000 } from './1795564910000-IndexAuditByClient';
+import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetentionPurge';
 import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
 import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
 
@@ -36,6 +39,9 @@ export const MIGRATIONS = [
   OneMeaningPerKpi1795564861000,
   SeparateAuditCorrelationId1795564880000,
   RevokeBlindIndexKeyFromAnalyst1795564881000,
+  RenderProtectionLayerFromCatalog1795564900000,
+  IndexAuditByClient1795564910000,
+  CreateRetentionPurge1795564911000,
   EnvelopeEncryption1795564920000,
   AuditPersonalActions1795564921000,
 ];

@@ -5,7 +5,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DatasetsModule } from './datasets/datasets.module';
-import { ClientErasureModule } from './gdpr/client-erasure.module';
+import { GdprModule } from './gdpr/gdpr.module';
 import { HealthModule } from './health/health.module';
 import { ImportRunEventsModule } from './imports/history/import-run-events';
 import { ImportsModule } from './imports/imports.module';
@@ -30,9 +30,9 @@ export class AppModule {
         ImportsModule,
         DatasetsModule,
         AuditModule,
-        ClientErasureModule,
         MetricsModule.forRoot(config),
         KpisModule,
+        GdprModule,
       ],
     };
   }

@@ -6,7 +6,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { forbidden } from '../common/domain-error';
+import { DomainError, DomainErrorCode, forbidden } from '../common/domain-error';
 import { correlationIdOf, requestIdOf } from '../common/request-id';
 import type { DatabaseRole } from '../database/role-scoped-transactions';
 import { PUBLIC_KEY, ROLES_KEY } from './access.decorators';
@@ -52,8 +52,11 @@ export class AccessGuard implements CanActivate {
     try {
       const match = BEARER.exec(req.header('authorization') ?? '');
       if (!match) throw unauthenticated();
-      return this.tokens.verify(match[1]);
+      // Awaited here, so a refused token is caught below and counted.
+      return await this.tokens.verify(match[1]);
     } catch (error) {
+      // The identity provider's outage (503) is nobody's failed attempt: not counted.
+      if (error instanceof DomainError && error.code === DomainErrorCode.Unavailable) throw error;
       throw await this.authFailures.refuse(req.ip ?? 'unknown', error as Error);
     }
   }

@@ -1,16 +1,24 @@
 /**
- * Role tokens: HS256 JWTs signed with JWT_SECRET. Verification pins the algorithm (so `alg: none`
- * and algorithm-confusion tokens are refused), requires `exp`, checks iss/aud when configured,
- * and accepts only the roles of the allow-list. The lifetime is bounded here (JWT_MAX_TTL), not
- * only by whoever signed the token: a leaked long-lived token would otherwise stay valid.
- * `iat` and `nbf` in the future are refused beyond a small clock-skew leeway. Every failure is the same opaque error: callers
- * learn nothing about why, and nothing of the token is echoed.
+ * Role tokens: HS256 JWTs signed with JWT_SECRET (`npm run token`), and/or asymmetric JWTs from an
+ * identity provider verified against its JWKS (see TokenKeys). jose verifies them: the algorithm
+ * must be one of JWT_ALGORITHMS (so `alg: none` and algorithm-confusion tokens are refused before
+ * any key is looked at), `exp` and `sub` are required, iss/aud checked when configured (always
+ * with a JWKS). The lifetime is bounded here (JWT_MAX_TTL), not only by whoever signed the token:
+ * a leaked long-lived token would otherwise stay valid. `iat` and `nbf` in the future are refused
+ * beyond a small clock-skew leeway; `exp` gets no leeway. The role is read at JWT_ROLE_CLAIM.
+ *
+ * Every refusal is the same opaque 401: callers learn nothing about why, and nothing of the
+ * token is echoed. The precise reason goes to the log (never the token, never a claim value),
+ * so whoever connects an identity provider can see which check failed.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { errors, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
-import { DatabaseRole, isDatabaseRole } from '../database/role-scoped-transactions';
+import { DatabaseRole } from '../database/role-scoped-transactions';
+import { roleAt } from './role-claim';
+import { KeySetUnavailable, TokenKeys } from './token-keys';
 
 export const TOKEN_ALGORITHM = 'HS256' as const;
 
@@ -23,51 +31,87 @@ export interface VerifiedToken {
 export const unauthenticated = (): DomainError =>
   new DomainError(DomainErrorCode.Unauthenticated, 'A valid bearer token is required');
 
-export const SUBJECT_PATTERN = /^[\w.@:-]{1,128}$/;
+/** `|` for identity-provider subjects such as Auth0's `auth0|64f1c...`. */
+export const SUBJECT_PATTERN = /^[\w.@:|-]{1,128}$/;
 
 type TokenSettings = Pick<AppConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience'>;
 
+class TokenRefused extends Error {}
+
 @Injectable()
 export class RoleTokenService {
-  private readonly jwt: JwtService;
+  private readonly logger = new Logger('RoleTokens');
 
-  constructor(private readonly config: AppConfig) {
-    this.jwt = new JwtService({ secret: config.jwtSecret });
-  }
+  constructor(
+    private readonly config: AppConfig,
+    private readonly keys: TokenKeys,
+  ) {}
 
   /** Throws an Unauthenticated DomainError for any token that is not fully valid. */
-  verify(token: string): VerifiedToken {
-    let claims: Record<string, unknown>;
+  async verify(token: string): Promise<VerifiedToken> {
     try {
-      claims = this.jwt.verify<Record<string, unknown>>(token, {
-        algorithms: [TOKEN_ALGORITHM],
-        issuer: this.config.jwtIssuer,
-        audience: this.config.jwtAudience,
-        // Checked below with our leeway: jsonwebtoken's clockTolerance would also extend `exp`.
-        ignoreNotBefore: true,
-      });
-    } catch {
+      return await this.verified(token);
+    } catch (error) {
+      if (error instanceof KeySetUnavailable) {
+        this.logger.error(`Token not verified: ${error.message}`);
+        throw new DomainError(
+          DomainErrorCode.Unavailable,
+          "The identity provider's signing keys cannot be fetched right now",
+        );
+      }
+      this.logger.warn(`Token refused: ${refusalReason(error)}`);
       throw unauthenticated();
     }
-    if (!this.withinLifetime(claims, Date.now() / 1000)) throw unauthenticated();
-    const { sub, role } = claims;
-    if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || !isDatabaseRole(role)) {
-      throw unauthenticated();
-    }
+  }
+
+  private async verified(token: string): Promise<VerifiedToken> {
+    const { payload: claims } = await jwtVerify(token, this.keys.resolve, {
+      algorithms: this.config.jwtAlgorithms,
+      issuer: this.config.jwtIssuer,
+      audience: this.config.jwtAudience,
+      // Applies to nbf (wanted) and exp (not wanted): exp is checked again below, without it.
+      clockTolerance: this.config.jwtClockSkewSeconds,
+      requiredClaims: ['exp', 'sub'],
+    });
+    if (!this.withinLifetime(claims, Date.now() / 1000))
+      throw new TokenRefused('its lifetime exceeds JWT_MAX_TTL, or it is expired or not yet valid');
+    const { sub } = claims;
+    if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub))
+      throw new TokenRefused('its sub claim is not 1-128 letters, digits or ._@:|-');
+    const role = roleAt(claims, this.config.jwtRoleClaim);
+    if (!role)
+      throw new TokenRefused('no application role (admin, writer, analyst) at JWT_ROLE_CLAIM');
     return { sub, role, claims };
   }
 
-  /** exp required (jsonwebtoken only checks it when present); iat and nbf honoured when given. */
+  /** exp required and strictly in the future; iat and nbf honoured when given. */
   private withinLifetime(claims: Record<string, unknown>, now: number): boolean {
     const { exp, iat, nbf } = claims;
     const skew = this.config.jwtClockSkewSeconds;
     const maxTtl = this.config.jwtMaxTtlSeconds;
     const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-    if (!isTime(exp) || exp - now > maxTtl + skew) return false;
+    if (!isTime(exp) || exp <= now || exp - now > maxTtl + skew) return false;
     if (iat !== undefined && (!isTime(iat) || iat > now + skew || exp - iat > maxTtl)) return false;
     if (nbf !== undefined && (!isTime(nbf) || nbf > now + skew)) return false;
     return true;
   }
+}
+
+/** Why a token was refused, from a fixed vocabulary: safe to log, useful to an operator. */
+function refusalReason(error: unknown): string {
+  if (error instanceof TokenRefused) return error.message;
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `its ${error.claim} claim failed the check (${error.reason})`;
+  if (error instanceof errors.JWTExpired) return 'it is expired';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'its algorithm is not among JWT_ALGORITHMS, or has no key configured';
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return 'no key of the JWKS matches its kid and algorithm (even after a refresh)';
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return 'several keys of the JWKS match it (the token names no kid)';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature is invalid';
+  if (error instanceof errors.JOSEError) return `it is malformed (${error.code})`;
+  return 'it could not be verified';
 }
 
 export interface TokenRequest {
@@ -79,6 +123,10 @@ export interface TokenRequest {
 
 /** Signs a role token; used by `npm run token` and the tests. */
 export function signRoleToken(settings: TokenSettings, request: TokenRequest): string {
+  if (!settings.jwtSecret)
+    throw new Error(
+      'HS256 is not among JWT_ALGORITHMS, so the service would refuse this token: get one from the identity provider (or list HS256 too)',
+    );
   const jwt = new JwtService({ secret: settings.jwtSecret });
   return jwt.sign(
     { role: request.role },

@@ -58,6 +58,7 @@ const DATASETS: readonly DatasetSpec[] = [
         personal: true,
         analyst: 'hidden',
         blindIndex: true,
+        shape: 'email',
         description:
           'E-mail address (searchable through a blind index, never decrypted for lookup)',
       },
@@ -260,7 +261,12 @@ export const MONEY_DIGITS = { integer: 10, fraction: 2 } as const;
 export const TEXT_MAX_LENGTH = 1000;
 
 export class DatasetCatalog {
-  private readonly byName = new Map<DatasetName, DatasetSpec>(DATASETS.map((d) => [d.name, d]));
+  private readonly byName: Map<DatasetName, DatasetSpec>;
+
+  /** `datasets` is for tests that render the schema of another catalog (a fixture). */
+  constructor(datasets: readonly DatasetSpec[] = DATASETS) {
+    this.byName = new Map(datasets.map((d) => [d.name, d]));
+  }
 
   /** Datasets in foreign-key order: a dataset comes after every dataset it references. */
   all(): readonly DatasetSpec[] {

@@ -43,6 +43,8 @@ export interface ColumnSpec {
   allowed?: readonly string[];
   /** Kept for emails: drives the blind index column `<name>_hash`. */
   blindIndex?: boolean;
+  /** A shape the value must have beyond its type (see src/catalog/value-rules.ts). */
+  shape?: 'email';
   description: string;
 }
 

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, loadConfig } from './app-config';
 
 const valid = () => ({
@@ -125,5 +128,103 @@ describe('configuration', () => {
       'JWT_MAX_TTL must be at most 30d',
     ]);
     expect(problemsOf({ ...valid(), JWT_CLOCK_SKEW_S: '-1' })).toHaveLength(1);
+  });
+
+  describe('token verification settings', () => {
+    const idp = {
+      JWT_JWKS_URL: 'https://idp.example/realms/retail/protocol/openid-connect/certs',
+      JWT_ISSUER: 'https://idp.example/realms/retail',
+      JWT_AUDIENCE: 'smartretail-api',
+    };
+
+    it('allows HS256 alone without a JWKS, and the asymmetric algorithms alone with one', () => {
+      expect(loadConfig(valid(), { embedded: false }).jwtAlgorithms).toEqual(['HS256']);
+      const withIdp = loadConfig({ ...valid(), ...idp }, { embedded: false });
+      expect(withIdp.jwtAlgorithms).toEqual(['RS256', 'ES256', 'EdDSA']);
+      // The secret no allowed algorithm uses is dropped, so nothing can verify with it.
+      expect(withIdp.jwtSecret).toBeUndefined();
+      expect(withIdp.jwtJwks).toMatchObject({ kind: 'url', timeoutMs: 5000, cooldownMs: 30000 });
+    });
+
+    it('mixes both families only when JWT_ALGORITHMS lists both', () => {
+      const mixed = loadConfig(
+        { ...valid(), ...idp, JWT_ALGORITHMS: 'HS256, RS256' },
+        { embedded: false },
+      );
+      expect(mixed.jwtAlgorithms).toEqual(['HS256', 'RS256']);
+      expect(mixed.jwtSecret).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('needs no JWT_SECRET when HS256 is not allowed', () => {
+      expect(problemsOf({ ...valid(), ...idp, JWT_SECRET: undefined })).toEqual([]);
+      expect(problemsOf({ ...valid(), JWT_SECRET: undefined })).toEqual([
+        expect.stringMatching(/^JWT_SECRET is required/),
+      ]);
+    });
+
+    it.each([
+      [
+        { JWT_ALGORITHMS: 'RS256' },
+        /^JWT_ALGORITHMS lists RS256: set JWT_JWKS_URL or JWT_JWKS_FILE/,
+      ],
+      [{ ...idp, JWT_ALGORITHMS: 'HS256' }, /^JWT_ALGORITHMS lists no asymmetric algorithm/],
+      [{ ...idp, JWT_ALGORITHMS: 'RS256,none' }, /^JWT_ALGORITHMS must be a comma-separated list/],
+      [{ ...idp, JWT_ALGORITHMS: 'HS512' }, /^JWT_ALGORITHMS must be a comma-separated list/],
+      [{ ...idp, JWT_ISSUER: undefined }, /^JWT_ISSUER is required with a JWKS/],
+      [{ ...idp, JWT_AUDIENCE: undefined }, /^JWT_AUDIENCE is required with a JWKS/],
+      [{ ...idp, JWT_JWKS_URL: 'http://idp.example/certs' }, /^JWT_JWKS_URL must be an https/],
+      [{ ...idp, JWT_JWKS_URL: 'not a url' }, /^JWT_JWKS_URL must be an absolute https/],
+      [
+        { ...idp, JWT_JWKS_FILE: '/nowhere/jwks.json' },
+        /^JWT_JWKS_URL and JWT_JWKS_FILE are exclusive/,
+      ],
+      [
+        { ...idp, JWT_JWKS_URL: undefined, JWT_JWKS_FILE: '/nowhere/jwks.json' },
+        /^JWT_JWKS_FILE must name a readable/,
+      ],
+      [{ JWT_ROLE_CLAIM: 'realm_access..roles' }, /^JWT_ROLE_CLAIM must be a claim path/],
+      [{ JWT_ROLE_CLAIM: '"unterminated' }, /^JWT_ROLE_CLAIM must be a claim path/],
+    ])('refuses %j at start-up', (env, problem) => {
+      expect(problemsOf({ ...valid(), ...env })).toContainEqual(expect.stringMatching(problem));
+    });
+
+    it('refuses a JWKS file holding a symmetric or a private key', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'smartretail-jwks-config-'));
+      try {
+        const file = join(dir, 'jwks.json');
+        const fileEnv = { ...valid(), ...idp, JWT_JWKS_URL: undefined, JWT_JWKS_FILE: file };
+        for (const key of [
+          { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' },
+          { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'private', kid: 'ec' },
+        ]) {
+          writeFileSync(file, JSON.stringify({ keys: [key] }));
+          expect(problemsOf(fileEnv)).toEqual([
+            'JWT_JWKS_FILE must hold public RSA, EC or OKP keys only (no private or oct keys)',
+          ]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('takes plain http for the JWKS only on this machine', () => {
+      const local = { ...idp, JWT_JWKS_URL: 'http://127.0.0.1:8080/certs' };
+      expect(problemsOf({ ...valid(), ...local })).toEqual([]);
+    });
+
+    it('reads JWT_ROLE_CLAIM as a path, quoted segments kept whole', () => {
+      const at = (path: string) =>
+        loadConfig({ ...valid(), JWT_ROLE_CLAIM: path }, { embedded: false }).jwtRoleClaim;
+      expect(loadConfig(valid(), { embedded: false }).jwtRoleClaim).toEqual(['role']);
+      expect(at('realm_access.roles')).toEqual(['realm_access', 'roles']);
+      expect(at('resource_access.smartretail-api.roles')).toEqual([
+        'resource_access',
+        'smartretail-api',
+        'roles',
+      ]);
+      expect(at('"https://smartretail.example/role"')).toEqual([
+        'https://smartretail.example/role',
+      ]);
+    });
   });
 });

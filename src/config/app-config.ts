@@ -7,6 +7,15 @@ import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { EnvironmentVariables } from './environment-variables';
+import {
+  isHmacAlgorithm,
+  JwksSource,
+  jwksSource,
+  jwtSettingsProblems,
+  parseAlgorithms,
+  parseClaimPath,
+  TokenAlgorithm,
+} from './jwt-settings';
 import { decodeSecret } from './secret-key.validator';
 
 export type Environment = Record<string, string | undefined>;
@@ -23,6 +32,14 @@ export interface RateLimits {
   authWindowSeconds: number;
   uploads: number;
   uploadWindowSeconds: number;
+}
+
+export interface RetentionSettings {
+  importHistoryDays: number;
+  auditDays: number;
+  /** When the purge runs (6 fields, seconds first). */
+  cron: string;
+  batchRows: number;
 }
 
 function trustProxyValue(raw: string): boolean | number | string {
@@ -49,7 +66,12 @@ export class AppConfig {
   /** During a rotation: the next master key (version encryptionKeyVersion + 1), canonical hex. */
   readonly newEncryptionKey?: string;
   readonly blindIndexKey: string;
-  readonly jwtSecret: string;
+  /** Only when HS256 is allowed. */
+  readonly jwtSecret?: string;
+  readonly jwtAlgorithms: TokenAlgorithm[];
+  readonly jwtJwks?: JwksSource;
+  /** The claim path of the role, as segments (JWT_ROLE_CLAIM, `role` by default). */
+  readonly jwtRoleClaim: string[];
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   readonly jwtMaxTtlSeconds: number;
@@ -71,6 +93,7 @@ export class AppConfig {
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
   readonly rateLimits: RateLimits;
+  readonly retention: RetentionSettings;
   /** Express `trust proxy` value: false, true, a hop count or a list of addresses. */
   readonly trustProxy: boolean | number | string;
 
@@ -90,7 +113,14 @@ export class AppConfig {
       ? decodeSecret(env.NEW_ENCRYPTION_KEY)!.toString('hex')
       : undefined;
     this.blindIndexKey = decodeSecret(env.BLIND_INDEX_KEY)!.toString('hex');
-    this.jwtSecret = env.JWT_SECRET;
+    this.jwtAlgorithms = parseAlgorithms(
+      env.JWT_ALGORITHMS,
+      !!(env.JWT_JWKS_URL || env.JWT_JWKS_FILE),
+    );
+    // A secret that no allowed algorithm uses is dropped, so nothing can verify with it.
+    this.jwtSecret = this.jwtAlgorithms.some(isHmacAlgorithm) ? env.JWT_SECRET : undefined;
+    this.jwtJwks = jwksSource(env);
+    this.jwtRoleClaim = parseClaimPath(env.JWT_ROLE_CLAIM ?? 'role')!;
     this.jwtIssuer = env.JWT_ISSUER || undefined;
     this.jwtAudience = env.JWT_AUDIENCE || undefined;
     this.jwtMaxTtlSeconds = env.JWT_MAX_TTL ?? 86_400;
@@ -122,6 +152,12 @@ export class AppConfig {
       authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,
       uploads: env.RATE_LIMIT_UPLOADS ?? 30,
       uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S ?? 60,
+    };
+    this.retention = {
+      importHistoryDays: env.RETENTION_DAYS_IMPORT_HISTORY ?? 90,
+      auditDays: env.RETENTION_DAYS_AUDIT ?? 365,
+      cron: env.RETENTION_CRON ?? '0 15 3 * * *',
+      batchRows: env.RETENTION_BATCH_ROWS ?? 5_000,
     };
     this.trustProxy = trustProxyValue(env.TRUST_PROXY ?? 'false');
   }
@@ -169,6 +205,7 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
         `IMPORT_CONCURRENCY must be at most half of DB_POOL_SIZE (${pool >> 1}), so reads keep connections while imports run`,
       );
   }
+  problems.push(...jwtSettingsProblems(parsed));
   if (problems.length) throw new ConfigurationError(problems);
   return new AppConfig(parsed, options.embedded);
 }

@@ -15,6 +15,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { parseDurationSeconds } from './duration';
+import { needsJwtSecret } from './jwt-settings';
+import { AUDIT_RETENTION_MIN_DAYS } from './retention-limits';
 import { IsSecretKey } from './secret-key.validator';
 
 const TRUST_PROXY =
@@ -98,8 +100,55 @@ export class EnvironmentVariables {
   @IsSecretKey()
   BLIND_INDEX_KEY!: string;
 
+  /** HS256 key; required only while HS256 is among JWT_ALGORITHMS (the default without a JWKS). */
+  @ValidateIf((env: EnvironmentVariables) => needsJwtSecret(env))
   @IsSecretKey()
-  JWT_SECRET!: string;
+  JWT_SECRET?: string;
+
+  /** Comma-separated; cross-checked with the keys in src/config/jwt-settings.ts. */
+  @IsOptional()
+  @IsString()
+  JWT_ALGORITHMS?: string;
+
+  /** The identity provider's jwks_uri (fetched, cached, refreshed on an unknown kid). */
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_URL?: string;
+
+  /** A JWKS document on disk, read once at start-up (no identity provider reachable). */
+  @IsOptional()
+  @IsString()
+  JWT_JWKS_FILE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_JWKS_TIMEOUT_MS must be an integer number of milliseconds (100-60000)' })
+  @Min(100)
+  @Max(60_000)
+  JWT_JWKS_TIMEOUT_MS?: number;
+
+  /** No refetch sooner than this after a fetch, whatever kid a token names (protects the IdP). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'JWT_JWKS_COOLDOWN_MS must be an integer number of milliseconds (0-3600000)' })
+  @Min(0)
+  @Max(3_600_000)
+  JWT_JWKS_COOLDOWN_MS?: number;
+
+  /** The key set is refetched once older than this, so a key removed by the IdP stops working. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({
+    message: 'JWT_JWKS_MAX_AGE_MS must be an integer number of milliseconds (1000-86400000)',
+  })
+  @Min(1_000)
+  @Max(86_400_000)
+  JWT_JWKS_MAX_AGE_MS?: number;
+
+  /** Where the role is found in the token: role, app_metadata.role, realm_access.roles... */
+  @IsOptional()
+  @IsString()
+  JWT_ROLE_CLAIM?: string;
 
   @IsOptional()
   @IsString()
@@ -251,6 +300,41 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86_400)
   RATE_LIMIT_UPLOAD_WINDOW_S?: number;
+
+  /** Import runs (and their rejected rows) older than this many days are purged. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_DAYS_IMPORT_HISTORY must be an integer number of days (1-3650)' })
+  @Min(1, { message: 'RETENTION_DAYS_IMPORT_HISTORY must be at least 1 day' })
+  @Max(3650, { message: 'RETENTION_DAYS_IMPORT_HISTORY must be at most 3650 days' })
+  RETENTION_DAYS_IMPORT_HISTORY?: number;
+
+  /**
+   * Audit rows older than this many days are purged. Never below AUDIT_RETENTION_MIN_DAYS: the
+   * audit trail is the controller's evidence of who read personal data (see the README).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_DAYS_AUDIT must be an integer number of days' })
+  @Min(AUDIT_RETENTION_MIN_DAYS, {
+    message: `RETENTION_DAYS_AUDIT must be at least ${AUDIT_RETENTION_MIN_DAYS} days (the legal minimum for the audit trail of personal data access; see README "GDPR operations")`,
+  })
+  @Max(3650, { message: 'RETENTION_DAYS_AUDIT must be at most 3650 days' })
+  RETENTION_DAYS_AUDIT?: number;
+
+  @IsOptional()
+  @Matches(/^(\S+\s+){4,5}\S+$/, {
+    message: 'RETENTION_CRON must be a cron expression (5 or 6 fields)',
+  })
+  RETENTION_CRON?: string;
+
+  /** Rows one purge statement deletes at most: short statements, short row locks. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RETENTION_BATCH_ROWS must be an integer between 1 and 100000' })
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_ROWS?: number;
 
   /**
    * Express's `trust proxy`: off by default, so X-Forwarded-For cannot pick the client address

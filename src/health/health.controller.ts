@@ -23,7 +23,7 @@ export class HealthController {
 
   /**
    * Ready to serve: database reachable, schema up to date, encryption key working, disk free,
-   * pool not saturated, no import stuck.
+   * pool not saturated, no import stuck, the JWKS fetched (with JWT_JWKS_URL).
    * Terminus runs every check (none short-circuits), so a 503 names all that fail.
    */
   @Get('ready')

@@ -12,6 +12,7 @@ import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-s
 import { servicePool } from '../database/service-pool';
 import { ImportQueue } from '../imports/engine/import-queue';
 import { ReadinessMetrics } from './readiness.metrics';
+import { TokenKeys } from '../auth/token-keys';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
 
 /** Each check gets this long; readiness must answer even when the database hangs. */
@@ -45,6 +46,7 @@ export class ReadinessIndicators {
     private readonly config: AppConfig,
     private readonly queue: ImportQueue,
     private readonly metrics: ReadinessMetrics,
+    private readonly tokenKeys: TokenKeys,
   ) {}
 
   /** Every check, in the order /health/ready reports them. */
@@ -56,7 +58,19 @@ export class ReadinessIndicators {
       () => this.disk(),
       () => this.pool(),
       () => this.imports(),
+      ...(this.tokenKeys.remoteKeySet ? [() => this.jwks()] : []),
     ];
+  }
+
+  /**
+   * JWT_JWKS_URL only: the identity provider's key set was fetched within JWT_JWKS_MAX_AGE_MS, or
+   * can be now; otherwise no token from it can be verified. Reports the key count and the time
+   * of the last refresh (a key set that stopped refreshing shows there first).
+   */
+  jwks(): Promise<HealthIndicatorResult> {
+    return this.probe('jwks', 'the JWKS at JWT_JWKS_URL could not be fetched', async () => ({
+      ...(await this.tokenKeys.remoteStatus()),
+    }));
   }
 
   database(): Promise<HealthIndicatorResult> {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RoleTokenService } from '../../src/auth/role-token.service';
+import { TokenKeys } from '../../src/auth/token-keys';
 import { loadConfig } from '../../src/config/app-config';
 import { testSecrets } from '../support/test-database';
 
@@ -29,36 +30,38 @@ const serverEnv = (): Record<string, string> => {
   };
 };
 
-const verifierFor = (env: Record<string, string>) =>
-  new RoleTokenService(loadConfig(env, { embedded: false }));
+const verifierFor = (env: Record<string, string>) => {
+  const config = loadConfig(env, { embedded: false });
+  return new RoleTokenService(config, new TokenKeys(config));
+};
 
 describe('npm run token', () => {
-  it('prints only a token on stdout, that the service accepts, with the given sub and ttl', () => {
+  it('prints only a token on stdout, that the service accepts, with the given sub and ttl', async () => {
     const env = serverEnv();
     const { code, stdout } = runToken(['analyst', '--sub', 'grafana-bot', '--ttl', '15m'], env);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const token = verifierFor(env).verify(stdout.trim());
+    const token = await verifierFor(env).verify(stdout.trim());
     expect(token).toMatchObject({ sub: 'grafana-bot', role: 'analyst' });
     const { exp, iat } = token.claims as { exp: number; iat: number };
     expect(exp - iat).toBe(15 * 60);
   });
 
-  it('defaults the subject to the role and the lifetime to one hour', () => {
+  it('defaults the subject to the role and the lifetime to one hour', async () => {
     const env = serverEnv();
-    const token = verifierFor(env).verify(runToken(['writer'], env).stdout.trim());
+    const token = await verifierFor(env).verify(runToken(['writer'], env).stdout.trim());
     const { exp, iat } = token.claims as { exp: number; iat: number };
     expect(token.sub).toBe('writer');
     expect(exp - iat).toBe(3600);
   });
 
-  it('includes iss and aud when they are configured', () => {
+  it('includes iss and aud when they are configured', async () => {
     const env = { ...serverEnv(), JWT_ISSUER: 'smartretail', JWT_AUDIENCE: 'api' };
-    const token = verifierFor(env).verify(runToken(['admin'], env).stdout.trim());
+    const token = await verifierFor(env).verify(runToken(['admin'], env).stdout.trim());
     expect(token.claims).toMatchObject({ iss: 'smartretail', aud: 'api' });
   });
 
-  it('in embedded mode signs with the secret of DATA_DIR/secrets.json, without starting PostgreSQL', () => {
+  it('in embedded mode signs with the secret of DATA_DIR/secrets.json, without starting PostgreSQL', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'smartretail-token-'));
     try {
       const { code, stdout, stderr } = runToken(['admin'], { DATA_DIR: dataDir });
@@ -69,7 +72,7 @@ describe('npm run token', () => {
         string
       >;
       const env = { ...serverEnv(), JWT_SECRET: secrets.JWT_SECRET };
-      expect(verifierFor(env).verify(stdout.trim()).role).toBe('admin');
+      expect((await verifierFor(env).verify(stdout.trim())).role).toBe('admin');
       expect(existsSync(join(dataDir, 'pg'))).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -99,5 +102,17 @@ describe('npm run token', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('JWT_SECRET');
     expect(stderr).not.toContain('short');
+  });
+
+  it('exits 1 saying where tokens come from when only identity-provider algorithms are allowed', () => {
+    const { code, stdout, stderr } = runToken(['admin'], {
+      ...serverEnv(),
+      JWT_JWKS_URL: 'https://idp.example/jwks',
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'smartretail',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('HS256 is not among JWT_ALGORITHMS');
   });
 });

@@ -9,6 +9,7 @@ const email: ColumnSpec = {
   required: true,
   personal: true,
   blindIndex: true,
+  shape: 'email',
   description: '',
 };
 const ts: ColumnSpec = { name: 'at', type: 'timestamp', required: true, description: '' };

@@ -5,6 +5,7 @@
  */
 import { INTEGER_RANGE, MONEY_DIGITS, TEXT_MAX_LENGTH } from '../../../catalog/dataset-catalog';
 import type { ColumnSpec } from '../../../catalog/dataset.types';
+import { ruleViolation } from '../../../catalog/value-rules';
 
 export type FieldResult = { ok: true; value: string | null } | { ok: false; reason: string };
 
@@ -19,15 +20,17 @@ const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const FR_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const TIME_RE = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?$/;
 const TIME_ZONE_RE = /\d(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
-const EMAIL_RE = /^[^@\s]+@[^@\s]+$/;
-/** Invisible, bidirectional and other control or unassigned characters (Unicode category C). */
-const INVISIBLE_RE = /\p{C}/u;
 const OUT_OF_RANGE_INT = `out of range (integers go from ${INTEGER_RANGE.min} to ${INTEGER_RANGE.max})`;
 const INT_DIGITS = String(INTEGER_RANGE.max).length;
 const MAX_MONEY = `${'9'.repeat(MONEY_DIGITS.integer)}.${'9'.repeat(MONEY_DIGITS.fraction)}`;
 
 const fail = (reason: string): FieldResult => ({ ok: false, reason });
 const ok = (value: string | null): FieldResult => ({ ok: true, value });
+/** The catalog's rules (min, allowed values, e-mail shape...), the trigger's too, on the canonical value. */
+const checked = (column: ColumnSpec, value: string): FieldResult => {
+  const reason = ruleViolation(column, value);
+  return reason ? fail(reason) : ok(value);
+};
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 function daysInMonth(year: number, month: number): number {
@@ -68,8 +71,7 @@ function parseInteger(column: ColumnSpec, text: string): FieldResult {
   if (text.replace(/^[+-]?0*/, '').length > INT_DIGITS) return fail(OUT_OF_RANGE_INT);
   const n = Number(text);
   if (n < INTEGER_RANGE.min || n > INTEGER_RANGE.max) return fail(OUT_OF_RANGE_INT);
-  if (column.min !== undefined && n < column.min) return fail(`must be >= ${column.min}`);
-  return ok(String(n));
+  return checked(column, String(n));
 }
 
 function parseMoney(column: ColumnSpec, text: string, ctx: FieldContext): FieldResult {
@@ -81,9 +83,7 @@ function parseMoney(column: ColumnSpec, text: string, ctx: FieldContext): FieldR
     return fail(`out of range (amounts go up to ${MAX_MONEY})`);
   if (fraction.length > MONEY_DIGITS.fraction)
     return fail(`at most ${MONEY_DIGITS.fraction} decimals`);
-  if (column.min !== undefined && Number(normalised) < column.min)
-    return fail(`must be >= ${column.min}`);
-  return ok(normalised);
+  return checked(column, normalised);
 }
 
 function parseTyped(column: ColumnSpec, text: string, ctx: FieldContext): FieldResult {
@@ -94,7 +94,9 @@ function parseTyped(column: ColumnSpec, text: string, ctx: FieldContext): FieldR
       return parseMoney(column, text, ctx);
     case 'date': {
       const date = parseDate(text);
-      return date ? ok(date) : fail('not a valid date (expected YYYY-MM-DD or dd/mm/yyyy)');
+      return date
+        ? checked(column, date)
+        : fail('not a valid date (expected YYYY-MM-DD or dd/mm/yyyy)');
     }
     case 'timestamp': {
       const ts = parseTimestamp(text);
@@ -104,13 +106,8 @@ function parseTyped(column: ColumnSpec, text: string, ctx: FieldContext): FieldR
         : fail('not a valid timestamp (expected YYYY-MM-DD hh:mm[:ss] or dd/mm/yyyy hh:mm[:ss])');
     }
     case 'text': {
-      if (column.allowed && !column.allowed.includes(text))
-        return fail(`must be one of ${column.allowed.join(', ')}`);
       if (text.length > TEXT_MAX_LENGTH) return fail(`longer than ${TEXT_MAX_LENGTH} characters`);
-      if (column.blindIndex && INVISIBLE_RE.test(text))
-        return fail('not an e-mail address: it holds an invisible or control character');
-      if (column.blindIndex && !EMAIL_RE.test(text)) return fail('not an e-mail address');
-      return ok(text);
+      return checked(column, text);
     }
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * Renders the row trigger that protects a dataset's personal columns, and the statement trigger
+ * that refuses a transaction's wrong keys, from the catalog. What they do, and why (key per
+ * transaction, AES-256 with salted S2K, no double encryption, validation before encryption),
+ * is explained in migrations/1795564802000-CreateEncryptionTriggers.ts and
+ * 1795564830000-CreateKeyCheckValues.ts, whose helper functions the rendered trigger calls.
+ */
+import type { DatasetCatalog } from '../../catalog/dataset-catalog';
+import type { ColumnSpec, DatasetName, DatasetSpec } from '../../catalog/dataset.types';
+import { sqlLiteral, valueRules } from '../../catalog/value-rules';
+import { blindIndexColumn, DIGEST_COLUMN, sqlName } from './sql-names';
+
+export interface RenderedProtection {
+  dataset: DatasetName;
+  table: string;
+  /** Qualified, with its argument list: `smartretail.protect_clients()`. */
+  functionSignature: string;
+  /** Columns the trigger maintains (digest, blind indexes) and the index of each blind index. */
+  supportColumns: string[];
+  functionSql: string;
+  triggerSql: string;
+  keyCheckTriggerSql: string;
+}
+
+const clearVar = (c: ColumnSpec) => sqlName(`c_${c.name}`);
+
+function unchangedUpdate(table: string, personal: ColumnSpec[], blind: ColumnSpec[]): string {
+  const same = personal.map((c) => `NEW.${c.name} IS NOT DISTINCT FROM OLD.${c.name}`);
+  const keep = [...blind.map((c) => blindIndexColumn(c.name)), DIGEST_COLUMN];
+  return `  -- An update that leaves every personal column of ${table} as stored needs neither the key nor crypto.
+  IF TG_OP = 'UPDATE'
+     AND ${same.join('\n     AND ')} THEN
+${keep.map((col) => `    NEW.${col} := OLD.${col};`).join('\n')}
+    RETURN NEW;
+  END IF;`;
+}
+
+function validations(table: string, personal: ColumnSpec[]): string[] {
+  if (personal.some((c) => c.type !== 'text' && c.type !== 'date'))
+    throw new Error(
+      `${table}: personal columns must be text or date (others are not rendered yet)`,
+    );
+  return personal.flatMap((c) =>
+    valueRules(c).map(
+      (rule) => `  IF ${clearVar(c)} IS NOT NULL AND ${rule.sqlViolation(clearVar(c))} THEN
+    RAISE EXCEPTION ${sqlLiteral(`${table}.${c.name} ${rule.sqlMessage}`)} USING ERRCODE = ${sqlLiteral(rule.sqlState)};
+  END IF;`,
+    ),
+  );
+}
+
+function blindIndexes(blind: ColumnSpec[]): string[] {
+  return blind.map((c) => {
+    const hash = blindIndexColumn(c.name);
+    return `  IF TG_OP = 'INSERT' OR NEW.${c.name} IS DISTINCT FROM OLD.${c.name} THEN
+    NEW.${hash} := smartretail.blind_index(${clearVar(c)});
+  ELSE
+    NEW.${hash} := OLD.${hash};
+  END IF;`;
+  });
+}
+
+function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
+  const table = sqlName(spec.table);
+  const blind = personal.filter((c) => c.blindIndex);
+  const step = (f: (c: ColumnSpec) => string) => personal.map(f).join('\n');
+  return [
+    'DECLARE',
+    '  k text;',
+    step((c) => `  ${clearVar(c)} text;`),
+    'BEGIN',
+    unchangedUpdate(table, personal, blind),
+    '',
+    '  k := smartretail.encryption_key();',
+    step((c) => `  ${clearVar(c)} := smartretail.clear_value(NEW.${c.name}, OLD.${c.name}, k);`),
+    '',
+    ...validations(table, personal),
+    '',
+    step(
+      (c) =>
+        `  NEW.${c.name} := smartretail.seal(NEW.${c.name}, OLD.${c.name}, ${clearVar(c)}, k);`,
+    ),
+    '',
+    ...blindIndexes(blind),
+    // Same array, same order as the importer's digest (src/imports/dataset-merge-sql.ts).
+    `  NEW.${DIGEST_COLUMN} := smartretail.pii_digest(ARRAY[${personal.map(clearVar).join(', ')}]);`,
+    '  RETURN NEW;',
+    'END',
+  ].join('\n');
+}
+
+export function renderProtection(catalog: DatasetCatalog, spec: DatasetSpec): RenderedProtection {
+  const table = sqlName(spec.table);
+  const personal = catalog.personalColumns(spec);
+  const fn = `smartretail.${sqlName(`protect_${table}`)}`;
+  const supportColumns = [
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${DIGEST_COLUMN} bytea`,
+    ...personal
+      .filter((c) => c.blindIndex)
+      .flatMap((c) => [
+        `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${blindIndexColumn(c.name)} bytea`,
+        `CREATE INDEX IF NOT EXISTS ${sqlName(`${table}_${c.name}_hash_idx`)} ON ${table} (${blindIndexColumn(c.name)})`,
+      ]),
+  ];
+  return {
+    dataset: spec.name,
+    table,
+    functionSignature: `${fn}()`,
+    supportColumns,
+    functionSql: `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public
+AS $$
+${functionBody(spec, personal)}
+$$`,
+    triggerSql: `CREATE OR REPLACE TRIGGER ${table}_protect_personal_data
+BEFORE INSERT OR UPDATE ON ${table}
+FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    // Once per statement, not per row: see 1795564830000-CreateKeyCheckValues.ts.
+    keyCheckTriggerSql: `CREATE OR REPLACE TRIGGER ${table}_refuse_wrong_keys
+BEFORE INSERT OR UPDATE ON ${table}
+FOR EACH STATEMENT EXECUTE FUNCTION smartretail.refuse_wrong_session_keys()`,
+  };
+}

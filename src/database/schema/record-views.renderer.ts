@@ -1,0 +1,66 @@
+/**
+ * Renders the read surfaces of every dataset: `v_<table>_decrypted` (every column in clear,
+ * real types) and, for datasets with personal columns, `v_<table>_pseudonymised` (what analysts
+ * see). The columns of each view are the role-visibility declaration's, so what the API says a
+ * role sees and what the database shows it cannot differ. Views decrypt with the transaction's
+ * key (see migrations/1795564803000-CreateDecryptedViews.ts).
+ */
+import { type DatasetCatalog, SQL_TYPES } from '../../catalog/dataset-catalog';
+import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
+import {
+  RECORD_ACCESS,
+  type RecordVisibility,
+  type VisibleColumn,
+} from '../../catalog/record-visibility';
+import type { DatabaseRole } from '../role-scoped-transactions';
+import { sqlName } from './sql-names';
+
+export interface RenderedView {
+  dataset: DatasetName;
+  name: string;
+  sql: string;
+}
+
+/** Roles that read records, the clear reader first. */
+const RECORD_ROLES = (Object.keys(RECORD_ACCESS) as DatabaseRole[]).sort(
+  (a, b) => Number(RECORD_ACCESS[b] === 'clear') - Number(RECORD_ACCESS[a] === 'clear'),
+);
+
+function columnExpression(column: VisibleColumn): string {
+  if (!column.personal) return sqlName(column.name);
+  const source = sqlName(column.derivedFrom ?? column.name);
+  const clear = `smartretail.decrypt(${source})`;
+  if (column.derivedFrom) {
+    // The only reduction the catalog knows: a birth date shown as its year.
+    return `extract(year FROM ${clear}::date)::integer AS ${sqlName(column.name)}`;
+  }
+  const cast = column.type === 'text' ? '' : `::${SQL_TYPES[column.type]}`;
+  return `${clear}${cast} AS ${sqlName(column.name)}`;
+}
+
+function view(spec: DatasetSpec, name: string, columns: VisibleColumn[]): RenderedView {
+  return {
+    dataset: spec.name,
+    name: sqlName(name),
+    sql: `CREATE OR REPLACE VIEW ${sqlName(name)} AS
+SELECT ${columns.map(columnExpression).join(',\n       ')}
+  FROM ${sqlName(spec.table)}`,
+  };
+}
+
+export function renderRecordViews(
+  catalog: DatasetCatalog,
+  visibility: RecordVisibility,
+): RenderedView[] {
+  return catalog.all().flatMap((spec) => {
+    // One view per distinct view the roles read (analysts read the decrypted view of a dataset
+    // without personal data); the clear one first, as it is the base of the read API.
+    const byName = new Map<string, RenderedView>();
+    for (const role of RECORD_ROLES) {
+      const name = visibility.viewFor(spec, role);
+      if (name && !byName.has(name))
+        byName.set(name, view(spec, name, visibility.visibleColumns(spec, role)));
+    }
+    return [...byName.values()];
+  });
+}
