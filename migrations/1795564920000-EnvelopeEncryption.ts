@@ -35,6 +35,10 @@ const PERSONAL = ['nom', 'prenom', 'email', 'date_naissance', 'sexe', 'ville'];
  * data key and its six values are decrypted under the master key and encrypted under the data
  * key. That needs the master key, which the migrator puts in its session; the key is verified
  * against the database's key check value before anything is touched.
+ *
+ * The trigger, the views and every privilege are rendered from the catalog by the generated
+ * migration that follows (1795564922000-RenderEnvelopeProtectionLayer.ts); both always run in
+ * the same migrateDatabase, so no request ever meets the state in between.
  */
 export class EnvelopeEncryption1795564920000 implements MigrationInterface {
   name = 'EnvelopeEncryption1795564920000';
@@ -44,10 +48,9 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
     await this.createKeyFunctions(queryRunner);
     await this.addTombstones(queryRunner);
     await this.convertExistingClients(queryRunner);
-    await this.replaceProtectionTrigger(queryRunner);
-    await this.replaceViews(queryRunner);
+    await this.createUnwrapForViews(queryRunner);
     await this.replaceEnrolment(queryRunner);
-    await this.grant(queryRunner);
+    await this.createRetirement(queryRunner);
   }
 
   private async createKeyTables(queryRunner: QueryRunner): Promise<void> {
@@ -223,99 +226,6 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE clients ENABLE TRIGGER clients_protect_personal_data`);
   }
 
-  private async replaceProtectionTrigger(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      CREATE OR REPLACE FUNCTION smartretail.protect_clients() RETURNS trigger
-      LANGUAGE plpgsql
-      SET search_path = pg_catalog, public
-      AS $$
-      DECLARE
-        k text;
-        c_nom text;
-        c_prenom text;
-        c_email text;
-        c_date_naissance text;
-        c_sexe text;
-        c_ville text;
-      BEGIN
-        -- Erasure: only once the data key is gone (the erasure path deletes it first; writer
-        -- may not), and the tombstone keeps nothing personal.
-        IF NEW.erased_at IS NOT NULL THEN
-          IF TG_OP = 'UPDATE' AND OLD.erased_at IS NOT NULL
-             AND num_nonnulls(NEW.nom, NEW.prenom, NEW.email, NEW.date_naissance, NEW.sexe, NEW.ville) > 0 THEN
-            RAISE EXCEPTION 'clients: erased subject; personal data can come back only by reinstating it (clearing erased_at)'
-              USING ERRCODE = '23514';
-          END IF;
-          IF EXISTS (SELECT 1 FROM smartretail.client_keys WHERE client_id = NEW.client_id) THEN
-            RAISE EXCEPTION 'clients: a client is erased by destroying its data key first (DELETE /clients/{id})'
-              USING ERRCODE = '23514';
-          END IF;
-          NEW.nom := NULL;
-          NEW.prenom := NULL;
-          NEW.email := NULL;
-          NEW.date_naissance := NULL;
-          NEW.sexe := NULL;
-          NEW.ville := NULL;
-          NEW.email_hash := NULL;
-          NEW.pii_digest := NULL;
-          RETURN NEW;
-        END IF;
-
-        -- An update that leaves every personal column as stored needs neither the key nor crypto.
-        IF TG_OP = 'UPDATE'
-           AND OLD.erased_at IS NULL
-           AND NEW.nom IS NOT DISTINCT FROM OLD.nom
-           AND NEW.prenom IS NOT DISTINCT FROM OLD.prenom
-           AND NEW.email IS NOT DISTINCT FROM OLD.email
-           AND NEW.date_naissance IS NOT DISTINCT FROM OLD.date_naissance
-           AND NEW.sexe IS NOT DISTINCT FROM OLD.sexe
-           AND NEW.ville IS NOT DISTINCT FROM OLD.ville THEN
-          NEW.email_hash := OLD.email_hash;
-          NEW.pii_digest := OLD.pii_digest;
-          RETURN NEW;
-        END IF;
-
-        -- The client's own data key (created on its first write, or again on reinstatement).
-        k := smartretail.client_data_key(NEW.client_id);
-        c_nom := smartretail.clear_value(NEW.nom, OLD.nom, k);
-        c_prenom := smartretail.clear_value(NEW.prenom, OLD.prenom, k);
-        c_email := smartretail.clear_value(NEW.email, OLD.email, k);
-        c_date_naissance := smartretail.clear_value(NEW.date_naissance, OLD.date_naissance, k);
-        c_sexe := smartretail.clear_value(NEW.sexe, OLD.sexe, k);
-        c_ville := smartretail.clear_value(NEW.ville, OLD.ville, k);
-
-        IF c_nom IS NULL OR btrim(c_nom) = '' OR c_prenom IS NULL OR btrim(c_prenom) = '' THEN
-          RAISE EXCEPTION 'clients.nom and clients.prenom must not be empty' USING ERRCODE = '23514';
-        END IF;
-        IF c_email IS NULL OR c_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN
-          RAISE EXCEPTION 'clients.email must be an e-mail address' USING ERRCODE = '23514';
-        END IF;
-        IF c_date_naissance IS NOT NULL AND NOT smartretail.is_iso_date(c_date_naissance) THEN
-          RAISE EXCEPTION 'clients.date_naissance must be a valid date written YYYY-MM-DD' USING ERRCODE = '22007';
-        END IF;
-        IF c_sexe IS NOT NULL AND c_sexe NOT IN ('H', 'F', 'Autre') THEN
-          RAISE EXCEPTION 'clients.sexe must be one of H, F, Autre' USING ERRCODE = '23514';
-        END IF;
-
-        NEW.nom := smartretail.seal(NEW.nom, OLD.nom, c_nom, k);
-        NEW.prenom := smartretail.seal(NEW.prenom, OLD.prenom, c_prenom, k);
-        NEW.email := smartretail.seal(NEW.email, OLD.email, c_email, k);
-        NEW.date_naissance := smartretail.seal(NEW.date_naissance, OLD.date_naissance, c_date_naissance, k);
-        NEW.sexe := smartretail.seal(NEW.sexe, OLD.sexe, c_sexe, k);
-        NEW.ville := smartretail.seal(NEW.ville, OLD.ville, c_ville, k);
-
-        IF TG_OP = 'INSERT' OR NEW.email IS DISTINCT FROM OLD.email THEN
-          NEW.email_hash := smartretail.blind_index(c_email);
-        ELSE
-          NEW.email_hash := OLD.email_hash;
-        END IF;
-        NEW.pii_digest := smartretail.pii_digest(
-          ARRAY[c_nom, c_prenom, c_email, c_date_naissance, c_sexe, c_ville]);
-        RETURN NEW;
-      END
-      $$`);
-  }
-
   /**
    * One unwrap per row, in parallel workers. A scalar subquery or a LATERAL (SELECT unwrap(...))
    * is pulled up into the select list, which unwraps once per column; with OFFSET 0 it is not,
@@ -325,7 +235,7 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
    * (1.1 s, as fast as the single-key layout). ROWS 1: the default estimate of 1,000 rows per
    * call made the planner walk clients in key order for a LIMIT instead of using an index.
    */
-  private async replaceViews(queryRunner: QueryRunner): Promise<void> {
+  private async createUnwrapForViews(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE FUNCTION smartretail.unwrapped_data_key(wrapped bytea, v integer) RETURNS SETOF text
       LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 1
@@ -334,32 +244,6 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
         RETURN NEXT smartretail.unwrap_data_key(wrapped, v);
       END
       $$`);
-    const from = `
-        FROM clients c
-        LEFT JOIN smartretail.client_keys ck ON ck.client_id = c.client_id
-        CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version)
-          AS k (data_key)
-       WHERE c.erased_at IS NULL`;
-    await queryRunner.query(`
-      CREATE OR REPLACE VIEW v_clients_decrypted AS
-      SELECT c.client_id,
-             smartretail.decrypt(c.nom, k.data_key) AS nom,
-             smartretail.decrypt(c.prenom, k.data_key) AS prenom,
-             smartretail.decrypt(c.email, k.data_key) AS email,
-             smartretail.decrypt(c.date_naissance, k.data_key)::date AS date_naissance,
-             smartretail.decrypt(c.sexe, k.data_key) AS sexe,
-             smartretail.decrypt(c.ville, k.data_key) AS ville,
-             c.date_inscription
-      ${from}`);
-    await queryRunner.query(`
-      CREATE OR REPLACE VIEW v_clients_pseudonymised AS
-      SELECT c.client_id,
-             extract(year FROM smartretail.decrypt(c.date_naissance, k.data_key)::date)::integer AS annee_naissance,
-             smartretail.decrypt(c.sexe, k.data_key) AS sexe,
-             smartretail.decrypt(c.ville, k.data_key) AS ville,
-             c.date_inscription
-      ${from}`);
-    await queryRunner.query(`DROP FUNCTION smartretail.decrypt(bytea)`);
   }
 
   /**
@@ -453,38 +337,20 @@ export class EnvelopeEncryption1795564920000 implements MigrationInterface {
       $$`);
   }
 
-  private async grant(queryRunner: QueryRunner): Promise<void> {
-    const readers = [
-      'encryption_key_version()',
-      'missing_master_key(integer)',
-      'master_key(integer)',
-      'unwrap_data_key(bytea, integer)',
-      'unwrapped_data_key(bytea, integer)',
-      'decrypt(bytea, text)',
-    ];
-    const writers = ['wrap_data_key(bytea)', 'client_data_key(integer)'];
-    for (const fn of [...readers, ...writers]) {
-      await queryRunner.query(`REVOKE ALL ON FUNCTION smartretail.${fn} FROM PUBLIC`);
-    }
-    for (const fn of readers) {
-      await queryRunner.query(
-        `GRANT EXECUTE ON FUNCTION smartretail.${fn} TO admin, writer, analyst`,
-      );
-    }
-    for (const fn of writers) {
-      await queryRunner.query(`GRANT EXECUTE ON FUNCTION smartretail.${fn} TO admin, writer`);
-    }
-    // Writers create keys through the trigger; only admin destroys one (erasure) or re-wraps
-    // it (rotation). analyst reads through the views, which run with their owner's rights.
-    await queryRunner.query(`GRANT SELECT, INSERT ON smartretail.client_keys TO admin, writer`);
-    await queryRunner.query(`GRANT UPDATE, DELETE ON smartretail.client_keys TO admin`);
-    await queryRunner.query(`GRANT SELECT ON smartretail.master_key_versions TO admin`);
-    // keys:rotate marks a version retired once no data key is wrapped under it.
-    await queryRunner.query(
-      `GRANT UPDATE (retired_at) ON smartretail.master_key_versions TO admin`,
-    );
-    // The loader rejects rows of erased subjects, so it must see who is erased.
-    await queryRunner.query(`GRANT SELECT (erased_at) ON clients TO writer`);
+  /** keys:rotate marks the versions no data key is wrapped under any more as retired. */
+  private async createRetirement(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE FUNCTION smartretail.retire_master_key_versions() RETURNS SETOF integer
+      LANGUAGE sql VOLATILE SECURITY DEFINER
+      SET search_path = pg_catalog, pg_temp
+      AS $$
+        UPDATE smartretail.master_key_versions m SET retired_at = now()
+         WHERE m.retired_at IS NULL
+           AND m.version < (SELECT max(version) FROM smartretail.master_key_versions)
+           AND NOT EXISTS (SELECT 1 FROM smartretail.client_keys k
+                            WHERE k.master_key_version = m.version)
+        RETURNING m.version
+      $$`);
   }
 
   public down(): Promise<void> {

@@ -22,6 +22,7 @@ import { IndexAuditByClient1795564910000 } from './1795564910000-IndexAuditByCli
 import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetentionPurge';
 import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
 import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
+import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-RenderEnvelopeProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   CreateRetentionPurge1795564911000,
   EnvelopeEncryption1795564920000,
   AuditPersonalActions1795564921000,
+  RenderEnvelopeProtectionLayer1795564922000,
 ];

@@ -68,13 +68,7 @@ export class MasterKeyRotation {
       // Only keys locked by someone else are left: let them finish.
       if (!done.rowCount) await sleep(100);
     }
-    await this.admin((c) =>
-      c.query(
-        `UPDATE smartretail.master_key_versions SET retired_at = now()
-          WHERE version <= $1 AND retired_at IS NULL`,
-        [from],
-      ),
-    );
+    await this.admin((c) => c.query('SELECT smartretail.retire_master_key_versions()'));
     return { fromVersion: from, toVersion: version, rewrapped };
   }
 

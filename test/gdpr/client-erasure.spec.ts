@@ -138,6 +138,10 @@ describe('right to erasure: DELETE /clients/{id}', () => {
       .get(`/datasets/clients/records/${ERASED}`)
       .set(...bearer('admin'))
       .expect(404);
+    await http()
+      .get(`/clients/${ERASED}/export`)
+      .set(...bearer('admin'))
+      .expect(404);
     const page = await http()
       .get('/datasets/clients/records?limit=100')
       .set(...bearer('analyst'))
