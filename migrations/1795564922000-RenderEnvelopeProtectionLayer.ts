@@ -81,7 +81,11 @@ BEGIN
     RETURN NEW;
   END IF;
 
-  k := smartretail.client_data_key(NEW.client_id);
+  SELECT smartretail.unwrap_data_key(wrapped_key, master_key_version) INTO k
+    FROM smartretail.client_keys WHERE client_id = NEW.client_id;
+  IF NOT FOUND THEN
+    k := smartretail.client_data_key(NEW.client_id);
+  END IF;
   c_nom := smartretail.clear_value(NEW.nom, OLD.nom, k);
   c_prenom := smartretail.clear_value(NEW.prenom, OLD.prenom, k);
   c_email := smartretail.clear_value(NEW.email, OLD.email, k);
@@ -481,6 +485,18 @@ GRANT EXECUTE ON FUNCTION smartretail.audit_personal_read(text,integer[],uuid,te
 REVOKE ALL ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uuid,text) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uuid,text) TO admin`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) TO admin`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.purge_import_rejections(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.purge_import_rejections(timestamp with time zone,integer) TO admin`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.purge_import_runs(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.purge_import_runs(timestamp with time zone,integer) TO admin`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.forbid_audit_change() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`

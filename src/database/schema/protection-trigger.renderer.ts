@@ -104,8 +104,14 @@ function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
     '',
     unchangedUpdate(table, personal, blind),
     '',
-    // The subject's own data key: created on its first write, or again on reinstatement.
-    `  k := smartretail.client_data_key(NEW.${sqlName(spec.primaryKey)});`,
+    // The subject's own data key, looked up and unwrapped in one query (the importer creates
+    // keys beforehand, set-based); created here on a first write by anyone else, or again on
+    // reinstatement. One statement instead of a function call per row: ~5% of an import.
+    `  SELECT smartretail.unwrap_data_key(wrapped_key, master_key_version) INTO k
+    FROM smartretail.client_keys WHERE client_id = NEW.${sqlName(spec.primaryKey)};
+  IF NOT FOUND THEN
+    k := smartretail.client_data_key(NEW.${sqlName(spec.primaryKey)});
+  END IF;`,
     step((c) => `  ${clearVar(c)} := smartretail.clear_value(NEW.${c.name}, OLD.${c.name}, k);`),
     '',
     ...validations(table, personal),
