@@ -6,6 +6,7 @@
 import type { Client } from 'pg';
 import type { DatasetName } from '../src/catalog/dataset.types';
 import type { AppConfig } from '../src/config/app-config';
+import type { RoleScopedTransactions } from '../src/database/role-scoped-transactions';
 import type { ImportService } from '../src/imports/engine/import.service';
 
 export interface BenchContext {
@@ -17,6 +18,11 @@ export interface BenchContext {
   config: AppConfig;
   /** The real import engine (Nest context on the bench database). */
   imports: ImportService;
+  /**
+   * The product's transaction helper: anything that reads or writes the retail tables as a role,
+   * with keys, goes through it. The owner connection below is for scratch DDL only.
+   */
+  transactions: RoleScopedTransactions;
   /** A new owner connection; the caller ends it. */
   connectAsOwner(): Promise<Client>;
   /** Generated CSV files (git-ignored bench-data/), one per dataset. */

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { AppConfig } from '../src/config/app-config';
 import { verifyDatabaseKeys } from '../src/database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../src/database/database-migrator';
+import { migrateDatabase } from '../src/database/database-migrator';
 import { EmbeddedDatabase } from '../src/database/embedded-database';
 import { prepareRuntime } from '../src/database/runtime-environment';
 
@@ -33,12 +33,7 @@ export async function startBenchDatabase(name: string, port: number): Promise<Be
     new Logger('Bench'),
   );
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-      migrationKeys(config),
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
   } catch (error) {
     await embedded?.stop();

@@ -6,8 +6,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../src/common/free-port';
 import type { AppConfig } from '../src/config/app-config';
 
 export interface BenchService {
@@ -21,14 +21,6 @@ export interface BenchService {
   cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A memory figure of a process from /proc/<pid>/status (Linux), in MiB. */
 async function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {

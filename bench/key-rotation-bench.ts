@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config';
 import { urlForRole } from '../src/database/connection-url';
 import { verifyDatabaseKeys } from '../src/database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../src/database/database-migrator';
+import { migrateDatabase } from '../src/database/database-migrator';
 import { RoleScopedTransactions } from '../src/database/role-scoped-transactions';
 import { sslOptions } from '../src/database/ssl-options';
 import { TransactionInterrupter } from '../src/database/transaction-interrupter';
@@ -90,12 +90,7 @@ export const keyRotationBench: BenchPart = {
   run: (context): Promise<BenchFigures> =>
     withScratchDatabase(context, async (url) => {
       const config = withOverrides(context.config, { databaseUrl: url });
-      await migrateDatabase(
-        url,
-        { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-        config.dbSsl,
-        migrationKeys(config),
-      );
+      await migrateDatabase(config);
       await verifyDatabaseKeys(config);
       await createDataKeys(url, config);
       const rotating = withOverrides(config, { newEncryptionKey: randomBytes(32).toString('hex') });

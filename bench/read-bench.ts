@@ -7,7 +7,11 @@
  *   the ceiling the API is compared with (decrypt_bound_parallel_rows_per_s: the same SELECT
  *   with parallel workers);
  * - email_lookup_p95_ms: p95 latency of `GET /datasets/clients/records?email=...` for existing
- *   addresses, sequential requests, after a warm-up.
+ *   addresses, sequential requests, after a warm-up;
+ * - csv_export_rows_per_s: one `Accept: text/csv` export of every client as admin (streamed from
+ *   a server-side cursor, audited), read to the end over HTTP;
+ * - filtered_paging_rows_per_s: admin pages of 1000 through the clients signed up since a date,
+ *   ordered by sign-up date descending (filter + order + keyset cursor on the date index).
  * `runReadBench(context)` takes any bench context with a config, an owner connection factory and a
  * logger (the bench runner's BenchContext fits), so it runs in `npm run bench` or alone.
  */
@@ -31,6 +35,8 @@ export interface ReadBenchFigures {
   read_decrypted_rows_per_s: number;
   decrypt_bound_rows_per_s: number;
   email_lookup_p95_ms: number;
+  csv_export_rows_per_s: number;
+  filtered_paging_rows_per_s: number;
   /** The same SELECT with PostgreSQL's parallel workers (for the record; see decryptBound). */
   decrypt_bound_parallel_rows_per_s: number;
 }
@@ -69,6 +75,14 @@ export async function runReadBench(context: ReadBenchContext): Promise<ReadBench
     );
     if (bound.rows !== paged.rows)
       throw new Error('paging and the decrypt bound saw different rows');
+    const exported = await csvExport(base, token);
+    context.log(`exported ${exported.rows} clients as CSV in ${exported.seconds.toFixed(2)} s`);
+    if (exported.rows !== paged.rows)
+      throw new Error('the CSV export and paging saw different rows');
+    const filtered = await pageThroughClients(get, FILTERED);
+    context.log(
+      `paged ${filtered.rows} clients signed up since ${FILTER_FROM}, newest first, in ${filtered.seconds.toFixed(2)} s`,
+    );
     const emails = await sampleEmails(tx, WARM_UP + LOOKUPS);
     const p95 = await emailLookupP95(get, emails);
     context.log(`e-mail lookup p95 ${p95.toFixed(2)} ms over ${LOOKUPS} lookups`);
@@ -77,6 +91,8 @@ export async function runReadBench(context: ReadBenchContext): Promise<ReadBench
       decrypt_bound_rows_per_s: Math.round(bound.rows / bound.seconds),
       decrypt_bound_parallel_rows_per_s: Math.round(parallel.rows / parallel.seconds),
       email_lookup_p95_ms: Math.round(p95 * 100) / 100,
+      csv_export_rows_per_s: Math.round(exported.rows / exported.seconds),
+      filtered_paging_rows_per_s: Math.round(filtered.rows / filtered.seconds),
     };
   } finally {
     await app.close();
@@ -94,18 +110,39 @@ type Get = (
   path: string,
 ) => Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }>;
 
-async function pageThroughClients(get: Get): Promise<{ rows: number; seconds: number }> {
+/** The filtered listing: a filter on the date column, ordered by it (its keyset index). */
+const FILTER_FROM = '2023-01-01';
+const FILTERED = `date_inscription=gte.${FILTER_FROM}&order=date_inscription.desc`;
+
+async function pageThroughClients(
+  get: Get,
+  filter = '',
+): Promise<{ rows: number; seconds: number }> {
   const started = process.hrtime.bigint();
   let rows = 0;
   let cursor: string | null = null;
   do {
     const page = await get(
-      `/datasets/clients/records?limit=${PAGE}${cursor ? `&cursor=${cursor}` : ''}`,
+      `/datasets/clients/records?limit=${PAGE}${filter ? `&${filter}` : ''}${cursor ? `&cursor=${cursor}` : ''}`,
     );
     rows += page.items.length;
     cursor = page.nextCursor;
   } while (cursor);
   return { rows, seconds: seconds(started) };
+}
+
+/** Every client as one CSV download, counted line by line as it streams in. */
+async function csvExport(base: string, token: string): Promise<{ rows: number; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const res = await fetch(`${base}/datasets/clients/records`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
+  });
+  if (!res.ok || !res.body) throw new Error(`the CSV export answered ${res.status}`);
+  let lines = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for (const byte of chunk) if (byte === 0x0a) lines++;
+  }
+  return { rows: lines - 1, seconds: seconds(started) };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Below this many units, the latest sensor reading of a product in a store raises an alert. */
-export const STOCK_ALERT_THRESHOLD = 50;
+const STOCK_ALERT_THRESHOLD = 50;
 
-export const KPI_VIEWS = [
+const KPI_VIEWS = [
   'kpi_stores',
   'kpi_revenue_daily',
   'kpi_product_sales_daily',

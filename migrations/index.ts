@@ -23,6 +23,7 @@ import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetenti
 import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
 import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
 import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-RenderEnvelopeProtectionLayer';
+import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   EnvelopeEncryption1795564920000,
   AuditPersonalActions1795564921000,
   RenderEnvelopeProtectionLayer1795564922000,
+  IndexDateColumnsForKeysetOrder1795564930000,
 ];

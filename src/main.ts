@@ -13,7 +13,7 @@ import { ConfigurationError } from './config/app-config';
 import { onShutdownSignal } from './common/shutdown-signals';
 import { redactUrl } from './database/connection-url';
 import { verifyDatabaseKeys } from './database/database-key-check';
-import { migrateDatabase, migrationKeys } from './database/database-migrator';
+import { migrateDatabase } from './database/database-migrator';
 import { EmbeddedDatabaseError } from './database/embedded-database';
 import { prepareRuntime } from './database/runtime-environment';
 import { createHttpApplication } from './http-application';
@@ -50,12 +50,7 @@ async function main(): Promise<void> {
   );
   try {
     logger.log(`Database: ${redactUrl(config.databaseUrl)}${embedded ? ' (embedded)' : ''}`);
-    const applied = await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-      migrationKeys(config),
-    );
+    const applied = await migrateDatabase(config);
     logger.log(
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );

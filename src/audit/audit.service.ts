@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Caller } from '../auth/caller';
 import { encodeCursor } from '../common/keyset-cursor';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
-import { DEFAULT_PAGE_SIZE } from '../datasets/record-query';
+import { DEFAULT_PAGE_SIZE } from '../common/query/page-size';
 import { AuditRepository } from './audit.repository';
 import { AuditPageDto } from './dto/audit-page.dto';
 import { AUDIT_CURSOR_SCOPE, AuditQueryDto } from './dto/audit-query.dto';

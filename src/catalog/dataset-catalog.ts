@@ -1,6 +1,6 @@
 /**
  * The dataset catalog: the single source of truth for SmartRetail's data model.
- * Migrations are the reviewed, frozen SQL form of this file; `test/catalog-schema.spec.ts`
+ * Migrations are the reviewed, frozen SQL form of this file; `test/catalog/catalog-schema.spec.ts`
  * fails if the two drift apart.
  */
 import {

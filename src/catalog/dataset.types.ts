@@ -4,7 +4,7 @@
  * reads it through these types rather than re-declaring columns.
  */
 
-/** Logical column types; `sqlType` in the catalog maps each to its PostgreSQL type. */
+/** Logical column types; `SQL_TYPES` in the catalog (dataset-catalog.ts) maps each to its PostgreSQL type. */
 export type ColumnType = 'integer' | 'text' | 'date' | 'timestamp' | 'money';
 
 /** How the `analyst` role sees a column (done by database views, never in TypeScript). */

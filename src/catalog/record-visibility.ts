@@ -34,6 +34,11 @@ export class RecordVisibility {
     return RECORD_ACCESS[role] !== 'none';
   }
 
+  /** Roles that read records at all. */
+  readers(): DatabaseRole[] {
+    return (Object.keys(RECORD_ACCESS) as DatabaseRole[]).filter((r) => this.canReadRecords(r));
+  }
+
   /** The view the role reads records from, or undefined when it may not read records. */
   viewFor(spec: DatasetSpec, role: DatabaseRole): string | undefined {
     switch (RECORD_ACCESS[role]) {
@@ -70,6 +75,27 @@ export class RecordVisibility {
   /** Integer equality filters: the primary key and every foreign key. */
   idFilters(spec: DatasetSpec): ColumnSpec[] {
     return spec.columns.filter((c) => c.name === spec.primaryKey || c.references);
+  }
+
+  /**
+   * Columns `role` may filter with operators (eq, gt, in, ...): the non-personal columns it
+   * sees. Filtering a personal column would decrypt every row to compare it (slow) and, on
+   * the pseudonymised view, re-identify people by their generalised attributes; the one
+   * exception is the exact blind-index lookup (lookupColumns / mayLookUp).
+   */
+  filterableColumns(spec: DatasetSpec, role: DatabaseRole): VisibleColumn[] {
+    return this.visibleColumns(spec, role).filter((v) => !v.personal);
+  }
+
+  /**
+   * Columns a listing may be ordered by: the primary key, the foreign keys and the date
+   * column, all indexed (foreign keys by their own index, date columns by `(date, key)`, see
+   * migration 1795564930000-IndexDateColumnsForKeysetOrder), so a keyset page is an index range.
+   */
+  orderableColumns(spec: DatasetSpec): ColumnSpec[] {
+    return spec.columns.filter(
+      (c) => c.name === spec.primaryKey || c.references || c.name === spec.dateColumn,
+    );
   }
 
   /** Blind-indexed columns that can be looked up by value (clients.email). */

@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { AppConfig } from '../config/app-config';
 import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../database/database-migrator';
+import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { DATASET_NAMES } from '../catalog/dataset.types';
@@ -102,12 +102,7 @@ async function main(): Promise<number> {
     (message) => logger.warn(message),
   );
   try {
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-      migrationKeys(config),
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config, logger);
     const mode = values.atomic ? 'atomic' : 'default';
     return await importAll(config, files, mode, encoding, (opened) => {

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { verifyDatabaseKeys } from '../database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../database/database-migrator';
+import { migrateDatabase } from '../database/database-migrator';
 import { prepareRuntime } from '../database/runtime-environment';
 import { parseCommandLine, runCli } from './cli-usage';
 
@@ -31,12 +31,7 @@ async function main(): Promise<void> {
     (message) => logger.warn(message),
   );
   try {
-    const applied = await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      config.dbSsl,
-      migrationKeys(config),
-    );
+    const applied = await migrateDatabase(config);
     logger.log(
       applied.length
         ? `Applied: ${applied.join(', ')}`

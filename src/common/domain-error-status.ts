@@ -18,6 +18,8 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case DomainErrorCode.UnsupportedMediaType:
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    case DomainErrorCode.NotAcceptable:
+      return HttpStatus.NOT_ACCEPTABLE;
     case DomainErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case DomainErrorCode.RequestTimeout:

@@ -10,6 +10,7 @@ export enum DomainErrorCode {
   Conflict = 'CONFLICT',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  NotAcceptable = 'NOT_ACCEPTABLE',
   Unavailable = 'UNAVAILABLE',
   RequestTimeout = 'REQUEST_TIMEOUT',
   TooManyRequests = 'TOO_MANY_REQUESTS',
@@ -32,6 +33,10 @@ export const invalidInput = (message: string, details?: Record<string, unknown>)
   new DomainError(DomainErrorCode.InvalidInput, message, details);
 export const forbidden = (message = 'Your role may not do this'): DomainError =>
   new DomainError(DomainErrorCode.Forbidden, message);
+
+/** None of the media types the client accepts can be served. */
+export const notAcceptable = (message: string): DomainError =>
+  new DomainError(DomainErrorCode.NotAcceptable, message);
 
 /** A rate limit was reached; the filter sends Retry-After from `retryAfterSeconds`. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number): DomainError =>

@@ -1,72 +1,51 @@
 /**
- * OpenAPI at /docs (Swagger UI) and /docs-json. Per-dataset record schemas are generated from the
- * catalog (one for the clear view, one for the analyst's view), so the docs follow the model.
+ * OpenAPI at /docs (Swagger UI) and /docs-json. The controllers' decorators describe each route;
+ * what follows from the catalog (record schemas) and from the access guard and the exception
+ * filter (security, 401/403/429/400/500, the error body) is added here, from the same sources
+ * the behaviour comes from. `npm run openapi:lint` lints this document with Redocly.
  */
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { datasetCatalog } from '../catalog/dataset-catalog';
-import { RECORD_ACCESS, RECORD_READERS, recordVisibility } from '../catalog/record-visibility';
+import { addRecordSchemas } from './openapi-records';
+import { addAccessAndErrorResponses, BEARER } from './openapi-responses';
 
-type SchemaObject = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
+const TAGS: [string, string][] = [
+  ['health', 'Liveness and readiness probes (public, for orchestrators)'],
+  ['imports', 'CSV imports into the database: uploads, the import history and rejections'],
+  ['datasets', 'The dataset catalog and role-scoped reads of records, with keyset pagination'],
+  ['audit', 'Who read clear personal data, when, and which records (admin only)'],
+  ['kpis', 'Business KPIs computed by the database, aggregated (no personal data)'],
+  ['observability', 'Prometheus metrics'],
+];
 
-const JSON_TYPES: Record<string, SchemaObject> = {
-  integer: { type: 'integer' },
-  text: { type: 'string' },
-  date: { type: 'string', format: 'date' },
-  timestamp: { type: 'string', example: '2024-03-01 10:15:00' },
-  money: { type: 'string', pattern: '^\\d+\\.\\d{2}$', example: '12.50' },
-};
-
-const pascal = (name: string): string =>
-  name.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-
-/** One schema per dataset and record-reading role, e.g. ClientsAdminRecord, ClientsAnalystRecord. */
-function recordSchemas(): Record<string, SchemaObject> {
-  const schemas: Record<string, SchemaObject> = {};
-  for (const spec of datasetCatalog.all()) {
-    for (const role of RECORD_READERS) {
-      const columns = recordVisibility.visibleColumns(spec, role);
-      schemas[`${pascal(spec.name)}${pascal(role)}Record`] = {
-        type: 'object',
-        description: `${spec.title} as ${role} reads it (${RECORD_ACCESS[role]})`,
-        properties: Object.fromEntries(columns.map((c) => [c.name, JSON_TYPES[c.type]])),
-        required: columns.map((c) => c.name),
-      };
-    }
-  }
-  return schemas;
-}
-
-/** Records are one of the generated schemas: used by the page's items and the single record. */
-function linkRecordSchemas(document: OpenAPIObject, names: string[]): void {
-  const anyRecord = { oneOf: names.map((name) => ({ $ref: `#/components/schemas/${name}` })) };
-  const page = document.components?.schemas?.RecordPageDto as
-    { properties?: Record<string, unknown> } | undefined;
-  if (page?.properties) {
-    page.properties.items = { ...(page.properties.items as object), items: anyRecord };
-  }
-  const single = document.paths['/datasets/{dataset}/records/{id}']?.get?.responses?.['200'];
-  if (single && 'description' in single) {
-    single.content = { 'application/json': { schema: anyRecord } };
-  }
-}
-
-export function setUpOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('SmartRetail')
     .setDescription(
       'Role-scoped reads of retail data. Get a token with `npm run token -- <role>` and send it ' +
-        'as `Authorization: Bearer <token>`.',
+        'as `Authorization: Bearer <token>`. Errors are JSON: `statusCode`, `error`, `message`, ' +
+        '`requestId`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  const records = recordSchemas();
-  document.components = {
-    ...document.components,
-    schemas: { ...document.components?.schemas, ...records },
-  };
-  linkRecordSchemas(document, Object.keys(records));
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    // The service is private (package.json: UNLICENSED); the URL says what that means.
+    .setLicense(
+      'UNLICENSED (proprietary, all rights reserved)',
+      'https://docs.npmjs.com/cli/v11/configuring-npm/package-json#license',
+    )
+    .addServer('/', 'This service, wherever it is deployed (same origin as these docs)')
+    .addServer('http://{host}:{port}', 'A service you name (`npm start`: 127.0.0.1, PORT 3000)', {
+      host: { default: '127.0.0.1', description: 'Host name or address' },
+      port: { default: '3000', description: 'PORT of the service' },
+    })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
+    .addSecurityRequirements(BEARER);
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build());
+  addRecordSchemas(document);
+  addAccessAndErrorResponses(app, document);
+  return document;
+}
+
+export function setUpOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }

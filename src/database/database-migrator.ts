@@ -33,33 +33,29 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
 }
 
 /**
- * The master key, for the migrations that re-encrypt existing data (EnvelopeEncryption). It is
+ * What migrating needs from the configuration: the owner's URL, TLS, the login passwords, and
+ * the master key for the migrations that re-encrypt existing data (EnvelopeEncryption), which is
  * set on the migrating session only, with parameter logging off where the owner may turn it off.
  */
-export interface MigrationKeys {
-  encryptionKey: string;
-  encryptionKeyVersion: number;
-}
+export type MigrationTarget = Pick<
+  AppConfig,
+  'databaseUrl' | 'appDbPassword' | 'grafanaDbPassword'
+> &
+  Partial<Pick<AppConfig, 'dbSsl' | 'encryptionKey' | 'encryptionKeyVersion'>>;
 
-/** The migration keys of a configuration: ENCRYPTION_KEY as it is before any rotation step. */
-export const migrationKeys = (
-  config: Pick<AppConfig, 'encryptionKey' | 'encryptionKeyVersion'>,
-): MigrationKeys => ({
-  encryptionKey: config.encryptionKey,
-  encryptionKeyVersion: config.encryptionKeyVersion,
-});
-
-export async function migrateDatabase(
-  databaseUrl: string,
-  passwords: LoginRolePasswords,
-  ssl = 'disable',
-  keys?: MigrationKeys,
-): Promise<string[]> {
+/** Applies pending migrations as the owner, then sets the login roles' passwords. */
+export async function migrateDatabase(config: MigrationTarget): Promise<string[]> {
+  const { databaseUrl, dbSsl: ssl = 'disable' } = config;
+  const passwords: LoginRolePasswords = {
+    app_user: config.appDbPassword,
+    grafana: config.grafanaDbPassword,
+  };
   const dataSource = await ownerDataSource(databaseUrl, ssl).initialize();
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      if (keys) await setSessionKeys(dataSource, keys);
+      if (config.encryptionKey)
+        await setSessionKeys(dataSource, config.encryptionKey, config.encryptionKeyVersion ?? 1);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const role of ['app_user', 'grafana'] as const) {
         await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
@@ -73,7 +69,7 @@ export async function migrateDatabase(
   }
 }
 
-async function setSessionKeys(owner: DataSource, keys: MigrationKeys): Promise<void> {
+async function setSessionKeys(owner: DataSource, key: string, version: number): Promise<void> {
   await owner.query(`
     DO $$
     BEGIN
@@ -86,7 +82,7 @@ async function setSessionKeys(owner: DataSource, keys: MigrationKeys): Promise<v
   await owner.query(
     `SELECT set_config('smartretail.encryption_key', $1, false),
             set_config('smartretail.encryption_key_version', $2, false)`,
-    [keys.encryptionKey, String(keys.encryptionKeyVersion)],
+    [key, String(version)],
   );
 }
 

@@ -44,6 +44,8 @@ export interface TransactionScope {
   interruptible?: boolean;
   /** Defaults by role (DEFAULT_KEYS). */
   keys?: SessionKeys;
+  /** One snapshot for every statement (e.g. an export's audited ids and its rows). */
+  repeatableRead?: boolean;
 }
 
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
@@ -109,7 +111,8 @@ export class RoleScopedTransactions {
     try {
       const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
       const master = sessionMasterKeys(this.config);
-      await client.query(scope.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      const isolation = scope.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : '';
+      await client.query(`BEGIN${isolation}${scope.readOnly ? ' READ ONLY' : ''}`);
       const { rows } = await client.query<{ backend_pid: number }>(
         `SELECT set_config('role', $1, true),
                 set_config('smartretail.encryption_key', $2, true),

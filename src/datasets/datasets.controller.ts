@@ -1,9 +1,13 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { pipeline } from 'node:stream/promises';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -17,8 +21,10 @@ import { DATABASE_ROLES } from '../database/role-scoped-transactions';
 import { RecordRow } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { DatasetCatalogDto } from './dto/dataset-catalog.dto';
-import { RecordPageDto } from './dto/record-page.dto';
 import { RecordPathParams } from './dto/record-path.params';
+import type { RecordRequest } from './record-format';
+import { RecordRequestOf } from './record-format';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { ApiRecordQuery } from './record-query.openapi';
 
 @ApiTags('datasets')
@@ -30,6 +36,7 @@ export class DatasetsController {
 
   @Get()
   @Roles(...DATABASE_ROLES)
+  @ApiOperation({ summary: 'The dataset catalog, with the columns and filters of your role' })
   @ApiOkResponse({ type: DatasetCatalogDto, description: 'The catalog, with what your role sees' })
   catalog(@CurrentCaller() caller: Caller): DatasetCatalogDto {
     return { datasets: this.datasets.describeCatalog(caller) };
@@ -37,22 +44,31 @@ export class DatasetsController {
 
   @Get(':dataset/records')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'A page of records of a dataset, as your role sees them' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiRecordQuery()
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  @ApiOkResponse({ type: RecordPageDto })
   @ApiNotFoundResponse({ description: 'Unknown dataset' })
-  @ApiForbiddenResponse({ description: 'Your role reads no records, or may not use this filter' })
-  list(
+  @ApiForbiddenResponse({
+    description: 'Your role reads no records, or may not use this filter (e-mail lookup)',
+  })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
+  async list(
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<string> {
-    return this.datasets.list(caller, dataset, query);
+    @RecordRequestOf() request: RecordRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.datasets.list(caller, dataset, query, request);
+    res.set(answer.headers);
+    if (typeof answer.body === 'string') res.send(answer.body);
+    // A client that leaves destroys the body, which stops the database cursor (see streamCsv).
+    else pipeline(answer.body, res).catch(() => undefined);
   }
 
   @Get(':dataset/records/:id')
   @Roles(...RECORD_READERS)
+  @ApiOperation({ summary: 'One record by primary key, as your role sees it' })
   @ApiParam({ name: 'dataset', enum: DATASET_NAMES })
   @ApiParam({ name: 'id', type: Number, description: 'Primary key of the record' })
   @ApiOkResponse({
@@ -61,6 +77,7 @@ export class DatasetsController {
   })
   @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
   @ApiForbiddenResponse({ description: 'Your role reads no records' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   get(@CurrentCaller() caller: Caller, @Param() path: RecordPathParams): Promise<RecordRow> {
     return this.datasets.get(caller, path.dataset, path.id);
   }

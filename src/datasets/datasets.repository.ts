@@ -5,7 +5,15 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { RecordQuery } from './record-query';
-import { byIdSql, pageSql, RecordSource } from './record-sql';
+import {
+  byIdSql,
+  exactCountSql,
+  idsSql,
+  pageSql,
+  plannedCountSql,
+  RecordSource,
+  rowsSql,
+} from './record-sql';
 
 export type RecordRow = Record<string, unknown>;
 
@@ -14,20 +22,98 @@ export interface RecordPage {
   itemsJson: string;
   /** Primary keys of the rows in the page, in order. */
   ids: number[];
+  /** The last row's order key as text (null when the order is the primary key's). */
+  lastKey: string | null;
   more: boolean;
 }
+
+/** PostgREST's count preferences: counted, the planner's estimate, or exact when small. */
+export type CountMode = 'exact' | 'planned' | 'estimated';
+
+export interface RecordCount {
+  /** Rows matching the filters, whatever the cursor. */
+  total: number;
+  /** Of those, rows before the cursor: the offset of this page. */
+  before: number;
+  mode: CountMode;
+  /** Counted rather than estimated by the planner. */
+  exact: boolean;
+}
+
+/** `estimated` counts exactly below this many rows, as PostgREST does under its max-rows. */
+export const EXACT_COUNT_BELOW = 10_000;
+
+/** Rows per FETCH when streaming: big enough to amortise round trips, small in memory. */
+export const STREAM_BATCH_ROWS = 1000;
 
 @Injectable()
 export class DatasetsRepository {
   async page(client: PoolClient, source: RecordSource, query: RecordQuery): Promise<RecordPage> {
-    const { rows } = await client.query<{ items: string; ids: number[]; more: boolean }>(
-      pageSql(source, query),
-    );
-    return { itemsJson: rows[0].items, ids: rows[0].ids, more: rows[0].more };
+    const { rows } = await client.query<RecordPage>(pageSql(source, query));
+    return rows[0];
   }
 
   async byId(client: PoolClient, source: RecordSource, id: number): Promise<RecordRow | undefined> {
     const { rows } = await client.query<RecordRow>(byIdSql(source, id));
     return rows[0];
+  }
+
+  /** Primary keys of the rows `eachBatch` will stream (in a REPEATABLE READ transaction). */
+  async ids(client: PoolClient, source: RecordSource, query: RecordQuery): Promise<number[]> {
+    const { rows } = await client.query<{ ids: number[] }>(idsSql(source, query));
+    return rows[0].ids;
+  }
+
+  async count(
+    client: PoolClient,
+    source: RecordSource,
+    query: RecordQuery,
+    mode: CountMode,
+  ): Promise<RecordCount> {
+    if (mode !== 'exact') {
+      const total = await this.planned(client, plannedCountSql(source, query, 'all'));
+      if (mode === 'planned' || total >= EXACT_COUNT_BELOW) {
+        const after = query.after
+          ? await this.planned(client, plannedCountSql(source, query, 'fromCursor'))
+          : total;
+        return { total, before: Math.max(0, total - after), mode, exact: false };
+      }
+    }
+    const { rows } = await client.query<{ total: number; before: number }>(
+      exactCountSql(source, query),
+    );
+    return { total: rows[0].total, before: rows[0].before, mode, exact: true };
+  }
+
+  /**
+   * Streams the rows through a server-side cursor, `STREAM_BATCH_ROWS` at a time: memory stays
+   * one batch whatever the export's size, and each FETCH is its own statement, so the
+   * statement timeout bounds a batch, not the whole download. `take` returns false to stop
+   * (the client went away).
+   */
+  async eachBatch(
+    client: PoolClient,
+    source: RecordSource,
+    query: RecordQuery,
+    take: (rows: RecordRow[]) => Promise<boolean>,
+  ): Promise<void> {
+    const { text, values } = rowsSql(source, query);
+    await client.query(`DECLARE records_stream NO SCROLL CURSOR FOR ${text}`, values);
+    for (;;) {
+      const { rows } = await client.query<RecordRow>(
+        `FETCH FORWARD ${STREAM_BATCH_ROWS} FROM records_stream`,
+      );
+      if (rows.length === 0 || !(await take(rows))) break;
+      if (rows.length < STREAM_BATCH_ROWS) break;
+    }
+    await client.query('CLOSE records_stream');
+  }
+
+  private async planned(
+    client: PoolClient,
+    sql: { text: string; values: unknown[] },
+  ): Promise<number> {
+    const { rows } = await client.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql);
+    return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
   }
 }

@@ -1,22 +1,33 @@
 /**
  * The read API's logic: resolve the dataset and the caller's view from the catalog, run the
  * query in one transaction under the caller's own database role, and audit clear personal data
- * in that same transaction.
+ * in that same transaction, whatever the format.
  */
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { Readable } from 'node:stream';
 import { AuditRepository } from '../audit/audit.repository';
 import { Caller } from '../auth/caller';
 import { DatasetCatalog, SQL_TYPES } from '../catalog/dataset-catalog';
 import { DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility, RECORD_ACCESS } from '../catalog/record-visibility';
 import { forbidden, notFound } from '../common/domain-error';
-import { encodeCursor } from '../common/keyset-cursor';
 import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
-import { DatasetsRepository, RecordRow } from './datasets.repository';
+import { DatasetsRepository, RecordCount, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
-import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
+import { parseRecordQuery, usableParameters } from './record-query';
+import { RecordRequest } from './record-format';
+import { contentRangeHeaders, jsonPage, streamCsv } from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
+
+/** What the controller sends: headers, and a body that is JSON text or a CSV stream. */
+export interface RecordAnswer {
+  headers: Record<string, string>;
+  body: string | Readable;
+}
+
+/** Writes the audit row of the records served; undefined when the read exposes nothing personal. */
+export type Auditor = ((client: PoolClient, ids: number[]) => Promise<void>) | undefined;
 
 @Injectable()
 export class DatasetsService {
@@ -52,37 +63,67 @@ export class DatasetsService {
           derivedFrom: v.derivedFrom ?? null,
         })),
         filters: usableParameters(spec, caller.role),
+        orderBy: recordVisibility.canReadRecords(caller.role)
+          ? recordVisibility.orderableColumns(spec).map((c) => c.name)
+          : [],
       },
     }));
   }
 
   /**
-   * A page as the JSON text of a RecordPageDto. The items were serialised by PostgreSQL; they
-   * are spliced in as they are rather than parsed and re-serialised (see record-sql.ts).
+   * A page as JSON, or the rows as a CSV stream. Both run in one REPEATABLE READ transaction:
+   * the count, the audited ids and the rows are read from one snapshot.
    */
-  async list(caller: Caller, dataset: string, raw: Record<string, unknown>): Promise<string> {
-    const source = this.sourceFor(caller, dataset);
-    const query: RecordQuery = parseRecordQuery(source.spec, caller.role, raw);
-    const page = await this.read(
+  async list(
+    caller: Caller,
+    dataset: string,
+    raw: Record<string, unknown>,
+    request: RecordRequest,
+  ): Promise<RecordAnswer> {
+    const { spec, view, columns } = this.sourceFor(caller, dataset);
+    const query = parseRecordQuery(spec, caller.role, raw);
+    const selected = query.select
+      ? query.select.map((name) => columns.find((c) => c.name === name)!)
+      : columns;
+    const source: RecordSource = { spec, view, columns: selected };
+    const count = (client: PoolClient): Promise<RecordCount | undefined> =>
+      request.count
+        ? this.records.count(client, source, query, request.count)
+        : Promise.resolve(undefined);
+    if (request.format === 'csv') {
+      return streamCsv(
+        this.records,
+        source,
+        query,
+        (work) => this.inTransaction(caller, spec, work),
+        count,
+      );
+    }
+    const { body, served, counted } = await this.inTransaction(
       caller,
-      source,
-      (client) => this.records.page(client, source, query),
-      (result) => result.ids,
+      spec,
+      async (client, audit) => {
+        const result = await jsonPage(this.records, client, source, query);
+        if (audit) await audit(client, result.served);
+        return { ...result, counted: await count(client) };
+      },
     );
-    const last = page.ids[page.ids.length - 1];
-    const nextCursor =
-      page.more && last !== undefined ? encodeCursor(source.spec.name, last) : null;
-    return `{"dataset":${JSON.stringify(source.spec.name)},"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
+    return {
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        ...contentRangeHeaders(counted, served.length),
+      },
+      body,
+    };
   }
 
   async get(caller: Caller, dataset: string, id: number): Promise<RecordRow> {
     const source = this.sourceFor(caller, dataset);
-    const row = await this.read(
-      caller,
-      source,
-      (client) => this.records.byId(client, source, id),
-      (found) => (found ? [found[source.spec.primaryKey] as number] : []),
-    );
+    const row = await this.inTransaction(caller, source.spec, async (client, audit) => {
+      const found = await this.records.byId(client, source, id);
+      if (audit) await audit(client, found ? [id] : []);
+      return found;
+    });
     if (!row) throw notFound(`${source.spec.name} has no record ${id}`);
     return row;
   }
@@ -108,29 +149,27 @@ export class DatasetsService {
   /**
    * Reads run READ ONLY, except reads of clear personal data: they must insert their audit row
    * in the same transaction, which a READ ONLY transaction refuses (see the audit migration).
+   * `work` gets the auditor for those reads, and must call it with the ids it serves before
+   * anything leaves (so no audited data is sent without its row).
    */
-  private read<T>(
+  private inTransaction<T>(
     caller: Caller,
-    source: RecordSource,
-    work: (client: PoolClient) => Promise<T>,
-    servedIds: (result: T) => number[],
+    spec: DatasetSpec,
+    work: (client: PoolClient, audit: Auditor) => Promise<T>,
   ): Promise<T> {
-    const audited = recordVisibility.exposesClearPersonalData(source.spec, caller.role);
+    const audited = recordVisibility.exposesClearPersonalData(spec, caller.role);
+    const audit: Auditor = audited
+      ? (client, ids) => this.audit.recordPersonalRead(client, spec.name, ids, caller)
+      : undefined;
     return this.transactions.run(
       {
         role: caller.role,
         readOnly: !audited,
+        repeatableRead: true,
         claims: caller.claims,
-        keys: this.keysFor(source.spec, caller),
+        keys: this.keysFor(spec, caller),
       },
-      async (client) => {
-        const result = await work(client);
-        if (audited) {
-          const ids = servedIds(result);
-          await this.audit.recordPersonalRead(client, source.spec.name, ids, caller);
-        }
-        return result;
-      },
+      (client) => work(client, audit),
     );
   }
 }

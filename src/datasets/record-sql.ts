@@ -1,15 +1,21 @@
 /**
  * SQL text of the read API, built from the catalog only. Identifiers (view, columns) come from
- * the catalog; every value from the request is a bind parameter.
+ * the catalog; every value from the request is a bind parameter, cast to its column's type.
+ * Columns are qualified (`r.col`) everywhere but in the output list: dates leave as text under
+ * their own name, and an unqualified ORDER BY would sort that text instead of using the index.
  */
-import { VisibleColumn } from '../catalog/record-visibility';
+import { SQL_TYPES } from '../catalog/dataset-catalog';
 import { DatasetSpec } from '../catalog/dataset.types';
+import { VisibleColumn } from '../catalog/record-visibility';
+import { ColumnFilter, FilterOperator } from '../common/query/column-filter';
 import { ident } from '../database/sql-identifier';
-import { RecordQuery } from './record-query';
+import { DEFAULT_PAGE_SIZE } from '../common/query/page-size';
+import { RecordOrder, RecordQuery } from './record-query';
 
 export interface RecordSource {
   spec: DatasetSpec;
   view: string;
+  /** The columns returned, in order: what the role sees, or its `select`. */
   columns: readonly VisibleColumn[];
 }
 
@@ -24,54 +30,175 @@ export interface SqlStatement {
  */
 const AS_TEXT = new Set(['date', 'timestamp', 'money']);
 
+const col = (name: string): string => `r.${ident(name)}`;
+
 export function selectList(columns: readonly VisibleColumn[]): string {
   return columns
-    .map((c) =>
-      AS_TEXT.has(c.type) ? `${ident(c.name)}::text AS ${ident(c.name)}` : ident(c.name),
-    )
+    .map((c) => (AS_TEXT.has(c.type) ? `${col(c.name)}::text AS ${ident(c.name)}` : col(c.name)))
     .join(', ');
+}
+
+const COMPARISONS: Record<Exclude<FilterOperator, 'in'>, string> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+};
+
+/** The rows a query designates, before any page is cut: view, conditions, order. */
+class RecordSelection {
+  readonly values: unknown[] = [];
+  private readonly filters: string[] = [];
+  private readonly keyset: string | undefined;
+  readonly orderBy: string;
+
+  constructor(
+    readonly source: RecordSource,
+    readonly query: RecordQuery,
+  ) {
+    const { spec } = source;
+    for (const filter of query.filters) this.filters.push(this.filterSql(filter));
+    if (query.lookup) {
+      this.filters.push(blindIndexMatch(spec, query.lookup.column, this.bind(query.lookup.value)));
+    }
+    const pk = col(spec.primaryKey);
+    const direction = query.order.descending ? 'DESC' : 'ASC';
+    const key = orderKey(spec, query.order);
+    this.orderBy = key ? `${key} ${direction}, ${pk} ${direction}` : `${pk} ${direction}`;
+    const after = query.after;
+    if (after) {
+      const comparison = query.order.descending ? '<' : '>';
+      this.keyset = key
+        ? `(${key}, ${pk}) ${comparison} (${this.bind(after.key)}::${this.sqlType(query.order.column)}, ${this.bind(after.id)})`
+        : `${pk} ${comparison} ${this.bind(after.id)}`;
+    }
+  }
+
+  bind(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** `FROM view r WHERE ...`, with or without the cursor's condition. */
+  from(withKeyset = true): string {
+    const where = withKeyset && this.keyset ? [...this.filters, this.keyset] : this.filters;
+    return `FROM ${ident(this.source.view)} r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  }
+
+  /** Rows before the cursor (0 without one): the page's offset for Content-Range. */
+  beforeKeyset(): string {
+    return this.keyset ? `count(*) FILTER (WHERE NOT (${this.keyset}))` : '0';
+  }
+
+  /** The order key as text, for the next cursor; NULL when ordering by the primary key. */
+  orderKeyText(): string {
+    const key = orderKey(this.source.spec, this.query.order);
+    return key ? `${key}::text` : 'NULL::text';
+  }
+
+  limit(extra = 0): string {
+    return this.query.limit === undefined ? '' : `LIMIT ${this.bind(this.query.limit + extra)}`;
+  }
+
+  private sqlType(column: string): string {
+    return SQL_TYPES[this.source.spec.columns.find((c) => c.name === column)!.type];
+  }
+
+  private filterSql(filter: ColumnFilter): string {
+    const type = this.sqlType(filter.column);
+    if (filter.operator === 'in') {
+      return `${col(filter.column)} = ANY(${this.bind(filter.values)}::${type}[])`;
+    }
+    return `${col(filter.column)} ${COMPARISONS[filter.operator]} ${this.bind(filter.values[0])}::${type}`;
+  }
+}
+
+/**
+ * The keyset's order key; undefined when it is the primary key. A nullable column is ordered by
+ * coalesce(column, 'infinity'), the expression its index is built on (migration
+ * 1795564930000-IndexDateColumnsForKeysetOrder): a keyset key must never be NULL.
+ */
+function orderKey(spec: DatasetSpec, order: RecordOrder): string | undefined {
+  if (order.column === spec.primaryKey) return undefined;
+  if (!order.nullable) return col(order.column);
+  const type = SQL_TYPES[spec.columns.find((c) => c.name === order.column)!.type];
+  return `coalesce(${col(order.column)}, 'infinity'::${type})`;
 }
 
 /**
  * One keyset page, serialised to JSON by PostgreSQL: the rows never become JS objects on the way
  * out, which keeps paging close to the raw decryption speed. Fetches `limit + 1` rows to know
- * whether another page follows, and returns the ids served (for the audit row).
+ * whether another page follows, and returns the ids served (for the audit row) and the last
+ * row's order key (for the next cursor).
  */
-export function pageSql(source: RecordSource, query: RecordQuery): SqlStatement {
-  const values: unknown[] = [];
-  const bind = (value: unknown): string => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  const { spec } = source;
-  const pk = ident(spec.primaryKey);
-  const where: string[] = [];
-  if (query.after !== undefined) where.push(`${pk} > ${bind(query.after)}`);
-  for (const { column, value } of query.equals) where.push(`${ident(column)} = ${bind(value)}`);
-  if (spec.dateColumn && query.from) where.push(`${ident(spec.dateColumn)} >= ${bind(query.from)}`);
-  if (spec.dateColumn && query.to) where.push(`${ident(spec.dateColumn)} <= ${bind(query.to)}`);
-  if (query.lookup) {
-    where.push(blindIndexMatch(spec, query.lookup.column, bind(query.lookup.value)));
-  }
-  const limit = bind(query.limit);
+export function pageSql(source: RecordSource, asked: RecordQuery): SqlStatement {
+  const query = { ...asked, limit: asked.limit ?? DEFAULT_PAGE_SIZE };
+  const s = new RecordSelection(source, query);
+  const pk = col(source.spec.primaryKey);
+  const row = source.columns.map((c) => `'${c.name}', t.${ident(c.name)}`).join(', ');
+  const inner = `SELECT ${selectList(source.columns)}, ${pk} AS "__id", ${s.orderKeyText()} AS "__key",
+                        row_number() OVER (ORDER BY ${s.orderBy}) AS "__n"
+                   ${s.from()}
+                  ORDER BY ${s.orderBy}
+                  ${s.limit(1)}`;
+  const limit = s.bind(query.limit);
   const text = `
-    SELECT coalesce(json_agg(page.row ORDER BY page.n) FILTER (WHERE page.n <= ${limit}), '[]')::text AS items,
-           coalesce(array_agg(page.key ORDER BY page.n) FILTER (WHERE page.n <= ${limit}), '{}') AS ids,
+    SELECT coalesce(json_agg(json_build_object(${row}) ORDER BY t."__n") FILTER (WHERE t."__n" <= ${limit}), '[]')::text AS "itemsJson",
+           coalesce(array_agg(t."__id" ORDER BY t."__n") FILTER (WHERE t."__n" <= ${limit}), '{}') AS ids,
+           (array_agg(t."__key" ORDER BY t."__n" DESC) FILTER (WHERE t."__n" <= ${limit}))[1] AS "lastKey",
            count(*) > ${limit} AS more
-      FROM (SELECT to_json(t) AS row, t.${pk} AS key, row_number() OVER (ORDER BY t.${pk}) AS n
-              FROM (SELECT ${selectList(source.columns)}
-                      FROM ${ident(source.view)}
-                     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                     ORDER BY ${pk}
-                     LIMIT ${limit}::int + 1) t) page`;
-  return { text, values };
+      FROM (${inner}) t`;
+  return { text, values: s.values };
+}
+
+/** Every row of the query (or its page), in order, for streaming through a cursor. */
+export function rowsSql(source: RecordSource, query: RecordQuery): SqlStatement {
+  const s = new RecordSelection(source, query);
+  return {
+    text: `SELECT ${selectList(source.columns)} ${s.from()} ORDER BY ${s.orderBy} ${s.limit()}`,
+    values: s.values,
+  };
+}
+
+/** The primary keys rowsSql will return, in the same snapshot: what the audit row names. */
+export function idsSql(source: RecordSource, query: RecordQuery): SqlStatement {
+  const s = new RecordSelection(source, query);
+  const pk = col(source.spec.primaryKey);
+  return {
+    text: `SELECT ARRAY(SELECT ${pk} ${s.from()} ORDER BY ${s.orderBy} ${s.limit()}) AS ids`,
+    values: s.values,
+  };
+}
+
+/** Rows matching the filters (cursor aside), and how many come before the cursor. */
+export function exactCountSql(source: RecordSource, query: RecordQuery): SqlStatement {
+  const s = new RecordSelection(source, query);
+  return {
+    text: `SELECT count(*)::float8 AS total, ${s.beforeKeyset()}::float8 AS before ${s.from(false)}`,
+    values: s.values,
+  };
+}
+
+/** The planner's estimate of the rows matching the filters, with or without the cursor's condition. */
+export function plannedCountSql(
+  source: RecordSource,
+  query: RecordQuery,
+  part: 'all' | 'fromCursor',
+): SqlStatement {
+  const s = new RecordSelection(source, query);
+  return {
+    text: `EXPLAIN (FORMAT JSON) SELECT 1 ${s.from(part === 'fromCursor')}`,
+    values: s.values,
+  };
 }
 
 export function byIdSql(source: RecordSource, id: number): SqlStatement {
   return {
     text: `SELECT ${selectList(source.columns)}
-             FROM ${ident(source.view)}
-            WHERE ${ident(source.spec.primaryKey)} = $1`,
+             FROM ${ident(source.view)} r
+            WHERE ${col(source.spec.primaryKey)} = $1`,
     values: [id],
   };
 }
@@ -87,6 +214,6 @@ export function byIdSql(source: RecordSource, id: number): SqlStatement {
  */
 function blindIndexMatch(spec: DatasetSpec, column: string, param: string): string {
   const pk = ident(spec.primaryKey);
-  return `${pk} IN (SELECT ${pk} FROM ${ident(spec.table)}
+  return `${col(spec.primaryKey)} IN (SELECT ${pk} FROM ${ident(spec.table)}
                      WHERE ${ident(`${column}_hash`)} = (SELECT smartretail.blind_index_for_lookup(${param})))`;
 }

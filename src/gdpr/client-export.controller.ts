@@ -5,6 +5,8 @@ import {
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiParam,
   ApiProduces,
   ApiTags,
@@ -13,6 +15,7 @@ import {
 import { Roles } from '../auth/access.decorators';
 import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { ClientExportService } from './client-export.service';
 import { ClientExportDto } from './dto/client-export.dto';
 import { ClientPathParams } from './dto/client-path.params';
@@ -26,6 +29,9 @@ export class ClientExportController {
 
   @Get(':id/export')
   @Roles('admin')
+  @ApiOperation({
+    summary: 'Everything held about one client, in clear (GDPR access and portability)',
+  })
   @ApiParam({ name: 'id', type: Number, description: 'The client id' })
   @ApiProduces('application/json')
   @ApiOkResponse({
@@ -36,6 +42,7 @@ export class ClientExportController {
   @ApiBadRequestResponse({ description: 'The id is not a positive integer' })
   @ApiNotFoundResponse({ description: 'No client has this id' })
   @ApiForbiddenResponse({ description: 'Only admin exports a client' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   async export(
     @CurrentCaller() caller: Caller,
     @Param() path: ClientPathParams,

@@ -1,8 +1,14 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { HealthCheckDto } from './dto/health-check.dto';
 import { ReadinessIndicators } from './readiness.indicators';
 
 @ApiTags('health')
@@ -16,7 +22,8 @@ export class HealthController {
   /** The process is up and serving HTTP; says nothing about dependencies. */
   @Get('live')
   @Public()
-  @ApiOkResponse({ description: 'The process is up.' })
+  @ApiOperation({ summary: 'Liveness: the process serves HTTP' })
+  @ApiOkResponse({ description: 'The process is up.', type: HealthCheckDto })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -28,7 +35,8 @@ export class HealthController {
    */
   @Get('ready')
   @Public()
-  @ApiOkResponse({ description: 'Every check is up; the body lists them.' })
+  @ApiOperation({ summary: 'Readiness: every dependency checked, each failing one named' })
+  @ApiOkResponse({ description: 'Every check is up; the body lists them.', type: HealthCheckDto })
   @ApiServiceUnavailableResponse({ description: 'The message names the failing checks.' })
   async ready(): Promise<HealthCheckResult> {
     try {

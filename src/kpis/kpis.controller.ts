@@ -6,9 +6,11 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorators';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 import { KpiCatalogDto } from './dto/kpi-catalog.dto';
 import { KpiQueryDto } from './dto/kpi-query.dto';
 import { KpiResultDto } from './dto/kpi-result.dto';
@@ -39,6 +41,7 @@ export class KpisController {
   @ApiOkResponse({ type: KpiResultDto, description: 'Rows are ordered and limited.' })
   @ApiBadRequestResponse({ description: 'A filter is malformed, or from is after to.' })
   @ApiNotFoundResponse({ description: 'No KPI has this name.' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   read(@Param('name') name: string, @Query() query: KpiQueryDto): Promise<KpiResult> {
     return this.kpis.read(name, query);
   }

@@ -1,5 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorators';
@@ -16,7 +22,9 @@ export class MetricsController extends PrometheusController {
   @Public()
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ schema: { type: 'string' } })
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'Counts and timings, no data' })
+  // With METRICS_PORT set, the route is not mounted on the main port (Nest's 404 answers).
+  @ApiNotFoundResponse({ description: 'METRICS_PORT is set: scrape that port instead' })
   override index(@Res({ passthrough: true }) response: Response): Promise<string> {
     return super.index(response);
   }

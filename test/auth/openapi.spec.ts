@@ -57,7 +57,7 @@ describe('OpenAPI', () => {
     expect(audit.sort()).toEqual(['cursor', 'from', 'limit', 'sub', 'to']);
   });
 
-  it('documents response schemas, including one record schema per dataset and role view', () => {
+  it('documents response schemas, including one record schema and one page schema per dataset', () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
       if (path.startsWith('/health')) continue;
       for (const [method, op] of Object.entries(
@@ -72,38 +72,66 @@ describe('OpenAPI', () => {
     }
     expect(doc.components.schemas).toHaveProperty('RecordPageDto');
     expect(doc.components.schemas).toHaveProperty('AuditPageDto');
-    expect(doc.components.schemas.ClientsAdminRecord).toEqual(
-      expect.objectContaining({
-        properties: expect.objectContaining({ email: { type: 'string' } }),
-      }),
-    );
-    expect(doc.components.schemas.ClientsAnalystRecord).toEqual(
-      expect.objectContaining({
-        properties: expect.not.objectContaining({ email: expect.anything() }),
-      }),
-    );
+    const clients = doc.components.schemas.ClientsRecord as {
+      properties: Record<string, { description: string }>;
+      required?: string[];
+      additionalProperties: boolean;
+    };
+    expect(clients.properties.email.description).toMatch(/received by admin only/);
+    expect(clients.properties.annee_naissance.description).toMatch(/received by analyst only/);
+    expect(clients.properties.client_id.description).not.toMatch(/only/);
+    expect(clients.required).toBeUndefined();
+    expect(clients.additionalProperties).toBe(false);
     for (const spec of datasetCatalog.all()) {
       const name = spec.name.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-      expect(doc.components.schemas).toHaveProperty(`${name}AdminRecord`);
-      expect(doc.components.schemas).toHaveProperty(`${name}AnalystRecord`);
+      expect(doc.components.schemas).toHaveProperty(`${name}Record`);
+      expect(doc.components.schemas).toHaveProperty(`${name}RecordPage`);
     }
     const single = doc.paths['/datasets/{dataset}/records/{id}'].get.responses['200'] as {
-      content: { 'application/json': { schema: { oneOf: unknown[] } } };
+      content: { 'application/json': { schema: { $ref: string } } };
     };
-    expect(single.content['application/json'].schema.oneOf).toHaveLength(16);
+    expect(single.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/AnyRecord',
+    });
+    expect((doc.components.schemas.AnyRecord as { anyOf: unknown[] }).anyOf).toHaveLength(8);
     expect(doc.components.schemas.RecordPageDto).toEqual(
       expect.objectContaining({
-        properties: expect.objectContaining({
-          items: expect.objectContaining({
-            type: 'array',
-            items: {
-              oneOf: expect.arrayContaining([
-                { $ref: '#/components/schemas/ClientsAnalystRecord' },
-              ]),
-            },
-          }),
-        }),
+        oneOf: expect.arrayContaining([{ $ref: '#/components/schemas/ClientsRecordPage' }]),
+        discriminator: expect.objectContaining({
+          propertyName: 'dataset',
+          mapping: expect.objectContaining({
+            clients: '#/components/schemas/ClientsRecordPage',
+          }) as unknown,
+        }) as unknown,
       }),
     );
+  });
+
+  it('says public routes need no token, and gives every error the error body', () => {
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const route = `${method} ${path}`;
+        if (['/health/live', '/health/ready', '/metrics'].includes(path)) {
+          expect({ route, security: op.security }).toEqual({ route, security: [] });
+        } else {
+          expect({ route, guard: Object.keys(op.responses) }).toEqual({
+            route,
+            guard: expect.arrayContaining(['401', '403', '429', '500']) as unknown,
+          });
+        }
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          expect({ route, status, content: response.content }).toEqual({
+            route,
+            status,
+            content: {
+              'application/json': expect.objectContaining({
+                schema: { $ref: '#/components/schemas/ErrorBody' },
+              }) as unknown,
+            },
+          });
+        }
+      }
+    }
   });
 });

@@ -63,6 +63,6 @@ describe('who may call which route', () => {
       'date_inscription',
     ]);
     expect(analyst.filters).not.toContain('email');
-    expect(writer).toEqual({ records: 'none', columns: [], filters: [] });
+    expect(writer).toEqual({ records: 'none', columns: [], filters: [], orderBy: [] });
   });
 });

@@ -99,7 +99,7 @@ describe('reads under each database role', () => {
     };
     await expect(
       tx.run({ role: 'writer', readOnly: true }, (c) =>
-        repository.page(c, view, { limit: 1, equals: [] }),
+        repository.page(c, view, parseRecordQuery(spec, 'admin', { limit: '1' })),
       ),
     ).rejects.toEqual(PERMISSION_DENIED);
   });

@@ -6,7 +6,7 @@
  */
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createHttpApplication } from '../../src/http-application';
+import { listeningApp } from '../support/http-app';
 import { OwnPostgres } from '../support/own-postgres';
 import { bearer } from '../support/role-tokens';
 import { sampleFile } from '../support/sample-files';
@@ -43,8 +43,7 @@ describe('the database stops and starts under the service', () => {
   beforeAll(async () => {
     bigClients = await sampleFile('clients', { clients: CLIENTS });
     pg = await OwnPostgres.start();
-    app = await createHttpApplication(pg.config({ DB_ACQUIRE_TIMEOUT_MS: '1000' }));
-    await app.listen(0, '127.0.0.1');
+    app = await listeningApp(pg.config({ DB_ACQUIRE_TIMEOUT_MS: '1000' }));
   });
   afterAll(async () => {
     await app?.close();

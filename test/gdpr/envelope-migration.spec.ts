@@ -8,7 +8,7 @@ import { EnvelopeEncryption1795564920000 } from '../../migrations/1795564920000-
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { AppConfig } from '../../src/config/app-config';
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../../src/database/database-migrator';
+import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { ImportService } from '../../src/imports/engine/import.service';
 import {
@@ -97,12 +97,12 @@ describe('envelope encryption migration over a database filled under the previou
   });
 
   it('refuses to convert without the master key, or under another one, and changes nothing', async () => {
-    const passwords = { app_user: config.appDbPassword, grafana: config.grafanaDbPassword };
-    await expect(migrateDatabase(db.ownerUrl, passwords)).rejects.toThrow(
+    const target = { ...config, databaseUrl: db.ownerUrl };
+    await expect(migrateDatabase({ ...target, encryptionKey: undefined })).rejects.toThrow(
       /needs the encryption key/,
     );
-    const wrong = { encryptionKey: randomBytes(32).toString('hex'), encryptionKeyVersion: 1 };
-    await expect(migrateDatabase(db.ownerUrl, passwords, 'disable', wrong)).rejects.toThrow(
+    const wrong = { ...target, encryptionKey: randomBytes(32).toString('hex') };
+    await expect(migrateDatabase(wrong)).rejects.toThrow(
       /does not match this database's key; nothing was converted/,
     );
     const keys = await owner.query(`SELECT to_regclass('smartretail.client_keys') AS t`);
@@ -111,12 +111,7 @@ describe('envelope encryption migration over a database filled under the previou
   });
 
   it('converts every client in place: same clear values, blind index and digest, new ciphertext', async () => {
-    await migrateDatabase(
-      db.ownerUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      'disable',
-      migrationKeys(config),
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
     expect(await decryptedRows(owner)).toEqual(before.rows);
     const after = await indexes(owner);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { MIGRATIONS } from '../../migrations';
 import { Environment } from '../../src/config/app-config';
-import { createHttpApplication } from '../../src/http-application';
+import { listeningApp } from '../support/http-app';
 import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory';
 import { canonicalKey, inTransaction, TestDatabase, testSecrets } from '../support/test-database';
 
@@ -12,8 +12,7 @@ describe('health', () => {
   const apps: INestApplication[] = [];
 
   const start = async (overrides: Environment = {}): Promise<INestApplication> => {
-    const app = await createHttpApplication(db.config(overrides));
-    await app.listen(0, '127.0.0.1');
+    const app = await listeningApp(db.config(overrides));
     apps.push(app);
     return app;
   };

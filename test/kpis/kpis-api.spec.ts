@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createHttpApplication } from '../../src/http-application';
+import { listeningApp } from '../support/http-app';
 import { insertKpiRetailFixture } from '../fixtures/kpi-retail-fixture';
 import { TestDatabase, testSecrets } from '../support/test-database';
 
@@ -26,8 +26,7 @@ describe('GET /kpis/{name}', () => {
     db = await TestDatabase.create();
     const config = await db.migrate();
     await db.asOwner(insertKpiRetailFixture);
-    app = await createHttpApplication(config);
-    await app.listen(0, '127.0.0.1');
+    app = await listeningApp(config);
   });
   afterAll(async () => {
     await app.close();

@@ -1,11 +1,12 @@
 // `pretest`: makes sure the programs the tests run are installed, so `npm test` alone passes on a
-// fresh machine. Today that is Debian's `prometheus` package (it brings `promtool` too), used by
-// the monitoring config checks and the observability specs.
+// fresh machine. Today those are Debian's `prometheus` package (it brings `promtool` too), used by
+// the monitoring config checks and the observability specs, and `postgresql-client` (psql), used
+// by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts).
 //
-// - Both on PATH: exits 0 at once (no apt, no network), so every `npm test` stays fast.
-// - Missing, running as root with apt-get: installs the package non-interactively
-//   (`apt-get update` only when apt does not know the package yet, or the install failed on
-//   stale lists), then checks again.
+// - All on PATH: exits 0 at once (no apt, no network), so every `npm test` stays fast.
+// - Missing, running as root with apt-get: installs the packages of the missing tools
+//   non-interactively (`apt-get update` only when apt does not know a package yet, or the
+//   install failed on stale lists), then checks again.
 // - Missing otherwise: exits 1 with the exact command to run; nothing is installed.
 //
 // ENSURE_TEST_TOOLS_UID overrides the user id; only test/setup/ensure-test-tools.spec.ts sets it
@@ -15,9 +16,20 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REQUIRED_TOOLS = ['promtool', 'prometheus'];
-export const DEBIAN_PACKAGE = 'prometheus';
-export const INSTALL_COMMAND = `apt-get install -y --no-install-recommends ${DEBIAN_PACKAGE}`;
+/** Each program the tests run, and the Debian package that provides it. */
+export const REQUIRED_TOOLS = {
+  promtool: 'prometheus',
+  prometheus: 'prometheus',
+  psql: 'postgresql-client',
+};
+const INSTALL = 'apt-get install -y --no-install-recommends';
+
+/** The packages that provide `tools`, each once, in a stable order. */
+export function packagesFor(tools) {
+  return [...new Set(tools.map((tool) => REQUIRED_TOOLS[tool]))];
+}
+
+export const installCommand = (packages) => `${INSTALL} ${packages.join(' ')}`;
 const APT_TIMEOUT_MS = 15 * 60 * 1000;
 
 /** The full path of `name` on `path`, or undefined. */
@@ -40,17 +52,18 @@ export function findOnPath(name, path = process.env.PATH ?? '') {
  */
 export function planTestTools({ missing, isRoot, hasApt }) {
   if (!missing.length) return { action: 'none' };
-  const what = `npm test needs ${missing.join(' and ')} (Debian's "${DEBIAN_PACKAGE}" package)`;
+  const packages = packagesFor(missing);
+  const what = `npm test needs ${missing.join(' and ')} (Debian's ${packages.map((p) => `"${p}"`).join(' and ')} ${packages.length > 1 ? 'packages' : 'package'})`;
   if (!hasApt) {
     return {
       action: 'fail',
-      message: `${what}; apt-get is not available: install Prometheus so that ${REQUIRED_TOOLS.join(' and ')} are on PATH`,
+      message: `${what}; apt-get is not available: install them so that ${missing.join(' and ')} are on PATH`,
     };
   }
   if (isRoot) return { action: 'install' };
   return {
     action: 'fail',
-    message: `${what}. Run: sudo apt-get update && sudo ${INSTALL_COMMAND}`,
+    message: `${what}. Run: sudo apt-get update && sudo ${installCommand(packages)}`,
   };
 }
 
@@ -64,13 +77,15 @@ function apt(command, args) {
   return result.status === 0;
 }
 
-function install() {
-  // Refresh the package lists only when apt does not know the package (fresh images ship none),
+function install(packages) {
+  // Refresh the package lists only when apt does not know a package (fresh images ship none),
   // or when installing from the lists at hand failed (stale lists point at removed versions).
-  const known = spawnSync('apt-cache', ['show', DEBIAN_PACKAGE], { stdio: 'ignore' }).status === 0;
+  const known = packages.every(
+    (name) => spawnSync('apt-cache', ['show', name], { stdio: 'ignore' }).status === 0,
+  );
   let updated = false;
   if (!known) updated = apt('apt-get', ['update', '-qq']);
-  const installArgs = INSTALL_COMMAND.split(' ').slice(1);
+  const installArgs = installCommand(packages).split(' ').slice(1);
   if (apt('apt-get', installArgs)) return true;
   if (updated || !apt('apt-get', ['update', '-qq'])) return false;
   return apt('apt-get', installArgs);
@@ -83,7 +98,7 @@ function currentUid() {
 }
 
 function missingTools() {
-  return REQUIRED_TOOLS.filter((tool) => !findOnPath(tool));
+  return Object.keys(REQUIRED_TOOLS).filter((tool) => !findOnPath(tool));
 }
 
 function main() {
@@ -98,12 +113,13 @@ function main() {
     console.error(plan.message);
     return 1;
   }
-  console.error(`npm test needs ${missing.join(' and ')}: running ${INSTALL_COMMAND}`);
-  const stillMissing = install() ? missingTools() : missing;
+  const packages = packagesFor(missing);
+  console.error(`npm test needs ${missing.join(' and ')}: running ${installCommand(packages)}`);
+  const stillMissing = install(packages) ? missingTools() : missing;
   if (!stillMissing.length) return 0;
   console.error(
-    `installing "${DEBIAN_PACKAGE}" did not provide ${stillMissing.join(' and ')}; ` +
-      `run ${INSTALL_COMMAND} and read its output`,
+    `installing ${packages.map((p) => `"${p}"`).join(' and ')} did not provide ${stillMissing.join(' and ')}; ` +
+      `run ${installCommand(packages)} and read its output`,
   );
   return 1;
 }

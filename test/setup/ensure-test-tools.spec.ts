@@ -17,9 +17,10 @@ function executable(path: string, body: string): void {
   writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
 }
 
-/** A bin directory holding the given stand-ins; apt-get's install creates the two tools. */
+/** A bin directory holding the given stand-ins; apt-get's install creates the tools it names. */
 function binWith(tools: {
   prometheus?: boolean;
+  psql?: boolean;
   apt?: boolean;
   aptKnowsPackage?: boolean;
   installProvides?: boolean;
@@ -31,10 +32,17 @@ function binWith(tools: {
     executable(join(dir, 'promtool'), 'exit 0');
     executable(join(dir, 'prometheus'), 'exit 0');
   }
+  if (tools.psql) executable(join(dir, 'psql'), 'exit 0');
   if (tools.apt) {
+    const tool = (name: string) =>
+      `printf '#!/bin/sh\\n' > "${dir}/${name}"; /bin/chmod +x "${dir}/${name}"`;
     const provide = tools.installProvides
-      ? `printf '#!/bin/sh\\n' > "${dir}/promtool"; printf '#!/bin/sh\\n' > "${dir}/prometheus"
-         /bin/chmod +x "${dir}/promtool" "${dir}/prometheus"`
+      ? `for p in "$@"; do
+           case "$p" in
+             prometheus) ${tool('promtool')}; ${tool('prometheus')} ;;
+             postgresql-client) ${tool('psql')} ;;
+           esac
+         done`
       : ':';
     executable(
       join(dir, 'apt-get'),
@@ -71,8 +79,8 @@ describe('pretest: ensure-test-tools', () => {
   };
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('does nothing when promtool and prometheus are on PATH, even as root', () => {
-    const tools = bin({ prometheus: true, apt: true });
+  it('does nothing when promtool, prometheus and psql are on PATH, even as root', () => {
+    const tools = bin({ prometheus: true, psql: true, apt: true });
     expect(ensure(tools, 0)).toEqual({ code: 0, stderr: '' });
     expect(tools.aptCalls()).toEqual([]);
   });
@@ -82,14 +90,30 @@ describe('pretest: ensure-test-tools', () => {
     const { code, stderr } = ensure(tools, 1000);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(
-      `npm test needs promtool and prometheus (Debian's "prometheus" package). ` +
-        `Run: sudo apt-get update && sudo ${INSTALL}`,
+      `npm test needs promtool and prometheus and psql (Debian's "prometheus" and "postgresql-client" packages). ` +
+        `Run: sudo apt-get update && sudo ${INSTALL} postgresql-client`,
     );
     expect(tools.aptCalls()).toEqual([]);
   });
 
+  it('as root, installs only the package of the missing tool: postgresql-client for psql', () => {
+    const tools = bin({
+      prometheus: true,
+      apt: true,
+      aptKnowsPackage: true,
+      installProvides: true,
+    });
+    const { code, stderr } = ensure(tools, 0);
+    expect(code).toBe(0);
+    expect(stderr).toContain('npm test needs psql: running');
+    expect(tools.aptCalls()).toEqual([
+      'apt-cache show postgresql-client',
+      `apt-get install -y --no-install-recommends postgresql-client DEBIAN_FRONTEND=noninteractive`,
+    ]);
+  });
+
   it('as root, refreshes the package lists when apt does not know the package, then installs it without prompting', () => {
-    const tools = bin({ apt: true, installProvides: true });
+    const tools = bin({ psql: true, apt: true, installProvides: true });
     const { code, stderr } = ensure(tools, 0);
     expect(code).toBe(0);
     expect(stderr).toContain(`running ${INSTALL}`);
@@ -101,7 +125,7 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, skips apt-get update when apt already knows the package', () => {
-    const tools = bin({ apt: true, aptKnowsPackage: true, installProvides: true });
+    const tools = bin({ psql: true, apt: true, aptKnowsPackage: true, installProvides: true });
     expect(ensure(tools, 0).code).toBe(0);
     expect(tools.aptCalls()).toEqual([
       'apt-cache show prometheus',
@@ -110,7 +134,7 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, fails when the install did not provide the tools', () => {
-    const tools = bin({ apt: true, aptKnowsPackage: true, installProvides: false });
+    const tools = bin({ psql: true, apt: true, aptKnowsPackage: true, installProvides: false });
     const { code, stderr } = ensure(tools, 0);
     expect(code).toBe(1);
     expect(stderr).toContain('did not provide promtool and prometheus');
@@ -120,6 +144,6 @@ describe('pretest: ensure-test-tools', () => {
     const { code, stderr } = ensure(bin({}), 0);
     expect(code).toBe(1);
     expect(stderr).toContain('apt-get is not available');
-    expect(stderr).toContain('promtool and prometheus are on PATH');
+    expect(stderr).toContain('promtool and prometheus and psql are on PATH');
   });
 });

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,19 +13,10 @@ const { loadConfig } = require('../../dist/src/config/app-config.js');
 const { verifyDatabaseKeys } = require('../../dist/src/database/database-key-check.js');
 const { migrateDatabase } = require('../../dist/src/database/database-migrator.js');
 const { EmbeddedDatabase } = require('../../dist/src/database/embedded-database.js');
+const { freePort } = require('../../dist/src/common/free-port.js');
 const { Client } = require('pg');
 
 const TEMPLATE = 'smartretail_test_template';
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 export default async function globalSetup() {
   const secrets = {
@@ -69,9 +59,10 @@ export default async function globalSetup() {
 
   const templateUrl = new URL(adminUrl);
   templateUrl.pathname = `/${TEMPLATE}`;
-  await migrateDatabase(templateUrl.toString(), {
-    app_user: secrets.TEST_APP_DB_PASSWORD,
-    grafana: secrets.TEST_GRAFANA_DB_PASSWORD,
+  await migrateDatabase({
+    databaseUrl: templateUrl.toString(),
+    appDbPassword: secrets.TEST_APP_DB_PASSWORD,
+    grafanaDbPassword: secrets.TEST_GRAFANA_DB_PASSWORD,
   });
   // As the service does right after migrating: enrol the test keys' check values, so every
   // clone starts as a database this service has already run against.

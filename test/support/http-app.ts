@@ -1,6 +1,9 @@
-/** A migrated test database plus the real HTTP application on an ephemeral port. */
+/**
+ * The one way tests boot the real HTTP application: `listeningApp` on any configuration, and
+ * `startHttpHarness` for the usual case of a fresh migrated test database under it.
+ */
 import { INestApplication } from '@nestjs/common';
-import type { Environment } from '../../src/config/app-config';
+import type { AppConfig, Environment } from '../../src/config/app-config';
 import { createHttpApplication } from '../../src/http-application';
 import { TestDatabase } from './test-database';
 
@@ -10,11 +13,16 @@ export interface HttpHarness {
   close(): Promise<void>;
 }
 
-export async function startHttpHarness(overrides: Environment = {}): Promise<HttpHarness> {
-  const db = await TestDatabase.create();
-  const config = await db.migrate(overrides);
+/** The real HTTP application on `config`, listening on an ephemeral loopback port. */
+export async function listeningApp(config: AppConfig): Promise<INestApplication> {
   const app = await createHttpApplication(config);
   await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+export async function startHttpHarness(overrides: Environment = {}): Promise<HttpHarness> {
+  const db = await TestDatabase.create();
+  const app = await listeningApp(await db.migrate(overrides));
   return {
     db,
     app,

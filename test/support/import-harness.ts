@@ -8,9 +8,9 @@ import { basename, join } from 'node:path';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { DatasetName } from '../../src/catalog/dataset.types';
 import { Environment } from '../../src/config/app-config';
-import { createHttpApplication } from '../../src/http-application';
 import type { ImportMode, ImportRun } from '../../src/imports/history/import-run';
 import { ImportResult, ImportService } from '../../src/imports/engine/import.service';
+import { startHttpHarness } from './http-app';
 import { inTransaction, TestDatabase } from './test-database';
 
 export const FIXTURES = join(__dirname, '../fixtures/csv');
@@ -23,10 +23,7 @@ export class ImportHarness {
   ) {}
 
   static async start(env: Environment = {}): Promise<ImportHarness> {
-    const db = await TestDatabase.create();
-    const config = await db.migrate(env);
-    const app = await createHttpApplication(config);
-    await app.listen(0, '127.0.0.1');
+    const { db, app } = await startHttpHarness(env);
     return new ImportHarness(db, app);
   }
 

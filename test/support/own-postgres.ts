@@ -16,7 +16,7 @@ import { AppConfig, Environment, loadConfig } from '../../src/config/app-config'
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { freePort } from './service-process';
-import { serviceEnvironment, testSecrets } from './test-database';
+import { serviceEnvironment } from './test-database';
 
 const SERVER = join(__dirname, 'own-postgres-server.mjs');
 
@@ -45,8 +45,7 @@ export class OwnPostgres {
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/smartretail`;
     const pg = new OwnPostgres(child, url);
     await pg.answer();
-    const s = testSecrets();
-    await migrateDatabase(url, { app_user: s.appDbPassword, grafana: s.grafanaDbPassword });
+    await migrateDatabase(pg.config());
     await verifyDatabaseKeys(pg.config());
     return pg;
   }

@@ -3,8 +3,8 @@
  * a child process, for tests that need the real start-up and shutdown path and real signals.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/common/free-port';
 
 export const SERVICE_SCRIPT = join(__dirname, '../../dist/src/main.js');
 export const IMPORT_CLI = join(__dirname, '../../dist/src/cli/import.js');
@@ -16,15 +16,7 @@ export interface ScriptOptions {
   cwd?: string;
 }
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 export class ServiceProcess {
   output = '';

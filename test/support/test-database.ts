@@ -9,7 +9,7 @@ import { AppConfig, Environment, loadConfig } from '../../src/config/app-config'
 import { decodeSecret } from '../../src/config/secret-key.validator';
 import { urlForRole } from '../../src/database/connection-url';
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
-import { migrateDatabase, migrationKeys } from '../../src/database/database-migrator';
+import { migrateDatabase } from '../../src/database/database-migrator';
 
 const required = (name: string): string => {
   const value = process.env[name];
@@ -78,12 +78,7 @@ export class TestDatabase {
    */
   async migrate(overrides: Environment = {}): Promise<AppConfig> {
     const config = this.config(overrides);
-    await migrateDatabase(
-      config.databaseUrl,
-      { app_user: config.appDbPassword, grafana: config.grafanaDbPassword },
-      'disable',
-      migrationKeys(config),
-    );
+    await migrateDatabase(config);
     await verifyDatabaseKeys(config);
     return config;
   }

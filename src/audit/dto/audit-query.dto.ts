@@ -7,7 +7,7 @@ import {
   IsNotAfter,
   IsPlainWord,
 } from '../../common/query/query-decorators';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../datasets/record-query';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../common/query/page-size';
 
 export const AUDIT_CURSOR_SCOPE = 'audit';
 

@@ -11,6 +11,12 @@ import { datasetCatalog, SQL_TYPES } from '../../catalog/dataset-catalog';
 import type { DatasetName } from '../../catalog/dataset.types';
 import { decodeCursor } from '../keyset-cursor';
 import {
+  ColumnFilter,
+  FilterableColumn,
+  MAX_FILTERS_PER_COLUMN,
+  parseColumnFilter,
+} from './column-filter';
+import {
   DateKind,
   INTEGER_RANGES,
   IntegerBounds,
@@ -128,5 +134,70 @@ export function IsPlainWord(description: string): PropertyDecorator {
       validate: (value: unknown) => typeof value === 'string' && /^[\w.@:-]{1,128}$/.test(value),
       defaultMessage: message(() => `must be ${description} (letters, digits, ._@:-)`),
     },
+  });
+}
+
+/** What a decorator's transform leaves when it cannot read a value: why, for the message. */
+class Refusal {
+  constructor(readonly problem: string) {}
+}
+
+/** Validates the typed value a transform produced; otherwise reports its Refusal. */
+function parsedBy(
+  name: string,
+  transform: (raw: unknown, obj: Record<string, unknown>) => unknown,
+): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value, obj }: { value: unknown; obj: Record<string, unknown> }) =>
+      value === undefined ? value : transform(value, obj),
+    ),
+    ValidateBy({
+      name,
+      validator: {
+        validate: (value: unknown) => value !== undefined && !(value instanceof Refusal),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${args.value instanceof Refusal ? args.value.problem : 'is not valid'}`,
+      },
+    }),
+  );
+}
+
+/**
+ * Filters on one column (`col=op.value`, repeatable: `date=gte.X&date=lte.Y`); becomes
+ * ColumnFilter[]. See column-filter.ts for the grammar.
+ */
+export function IsColumnFilter(column: FilterableColumn): PropertyDecorator {
+  return parsedBy('isColumnFilter', (raw) => {
+    const all = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+    if (all.length > MAX_FILTERS_PER_COLUMN) {
+      return new Refusal(`may be given at most ${MAX_FILTERS_PER_COLUMN} times`);
+    }
+    const filters: ColumnFilter[] = [];
+    for (const one of all) {
+      const parsed = parseColumnFilter(column, one);
+      if ('problem' in parsed) return new Refusal(parsed.problem);
+      filters.push(parsed);
+    }
+    return filters;
+  });
+}
+
+/** A parameter that names a column nobody may filter: refused with the reason. */
+export function IsNeverFilterable(reason: string): PropertyDecorator {
+  return parsedBy('isNeverFilterable', () => new Refusal(reason));
+}
+
+/** A single value read by `read`, which returns the typed value or a problem. */
+export function IsParsedOnce(
+  name: string,
+  read: (raw: string, obj: Record<string, unknown>) => unknown,
+): PropertyDecorator {
+  return parsedBy(name, (raw, obj) => {
+    if (Array.isArray(raw)) return new Refusal('must be given once');
+    if (typeof raw !== 'string') return new Refusal('is not valid');
+    const result = read(raw, obj);
+    return typeof result === 'object' && result !== null && 'problem' in result
+      ? new Refusal((result as { problem: string }).problem)
+      : result;
   });
 }

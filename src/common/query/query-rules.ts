@@ -77,3 +77,13 @@ export function isEmailLookup(raw: unknown): raw is string {
     typeof raw === 'string' && raw.length <= 320 && /^\s*[^@\s\p{Cc}]+@[^@\s\p{Cc}]+\s*$/u.test(raw)
   );
 }
+
+/** A value of a `numeric(12,2)` column: plain decimal, at most 10 + 2 digits (no 1e3, no ,). */
+export function isMoney(raw: unknown): raw is string {
+  return typeof raw === 'string' && /^-?\d{1,10}(?:\.\d{1,2})?$/.test(raw);
+}
+
+/** A text value to compare with: bounded, and no control character PostgreSQL would refuse. */
+export function isFilterText(raw: unknown, maxLength: number): raw is string {
+  return typeof raw === 'string' && raw.length <= maxLength && !/\p{Cc}/u.test(raw);
+}

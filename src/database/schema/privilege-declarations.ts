@@ -112,15 +112,15 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
     signature: 'smartretail.audit_personal_action(text,text,integer[],uuid,text)',
     execute: ['admin'],
   },
-  // Retention purge (1795564911000-CreateRetentionPurge.ts): SECURITY DEFINER, bounded batches.
+  // Trigger functions fire without any EXECUTE grant.
+  { signature: 'smartretail.forbid_audit_change()', execute: [] },
+  // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.
   ...['purge_audit_log', 'purge_import_rejections', 'purge_import_runs'].map(
-    (fn): FunctionPrivileges => ({
-      signature: `smartretail.${fn}(timestamp with time zone,integer)`,
+    (name): FunctionPrivileges => ({
+      signature: `smartretail.${name}(timestamp with time zone,integer)`,
       execute: ['admin'],
     }),
   ),
-  // Trigger functions fire without any EXECUTE grant.
-  { signature: 'smartretail.forbid_audit_change()', execute: [] },
 ];
 
 /** pgcrypto's functions: the roles that encrypt, decrypt or hash through the helpers above. */

@@ -7,9 +7,11 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { DATABASE_UNAVAILABLE } from '../../common/openapi-responses';
 import type { Response } from 'express';
 import { Roles } from '../../auth/access.decorators';
 import { ImportRunDto, ImportRunPageDto } from './dto/import-run.dto';
@@ -31,6 +33,7 @@ export class ImportRunsController {
   @ApiOperation({ summary: 'Import history, newest first' })
   @ApiOkResponse({ type: ImportRunPageDto })
   @ApiBadRequestResponse({ description: 'limit or offset out of range, or an unknown parameter' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   list(@Query() query: ListImportRunsQuery): Promise<ImportRunPage> {
     return this.runs.list(query.limit ?? 50, query.offset ?? 0);
   }
@@ -41,6 +44,7 @@ export class ImportRunsController {
   @ApiOkResponse({ type: ImportRunDto })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such run' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ImportRun> {
     return this.runs.get(id);
   }
@@ -52,6 +56,7 @@ export class ImportRunsController {
   @ApiOkResponse({ description: 'line,column,reason,value', schema: { type: 'string' } })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such run' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   rejections(@Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
     return this.runs.writeRejectionsCsv(id, () =>
       res.status(200).type('text/csv; charset=utf-8').attachment(`import-${id}-rejections.csv`),
