@@ -15,7 +15,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - protect_clients() encrypts under the client's own data key (client_data_key), keeps erased
  *   subjects' tombstones empty, and refuses an erasure while the data key still exists;
  * - v_clients_decrypted and v_clients_pseudonymised unwrap each row's data key once and leave
- *   tombstones out;
+ *   tombstones out (they have no data key);
  * - writer may read clients.erased_at; the key tables and the new functions get their grants;
  * - added by hand, last: the single-key smartretail.decrypt(bytea), which nothing uses any more,
  *   is dropped (schema:check refuses a function declared nowhere).
@@ -147,9 +147,8 @@ SELECT t.client_id,
        smartretail.decrypt(t.ville, k.data_key) AS ville,
        t.date_inscription
   FROM clients t
-  LEFT JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
-  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)
- WHERE t.erased_at IS NULL`);
+  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
+  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)`);
     await queryRunner.query(`
 CREATE OR REPLACE VIEW v_clients_pseudonymised AS
 SELECT t.client_id,
@@ -158,9 +157,8 @@ SELECT t.client_id,
        smartretail.decrypt(t.ville, k.data_key) AS ville,
        t.date_inscription
   FROM clients t
-  LEFT JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
-  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)
- WHERE t.erased_at IS NULL`);
+  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
+  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)`);
     await queryRunner.query(`
 CREATE OR REPLACE VIEW v_magasins_decrypted AS
 SELECT magasin_id,
@@ -486,6 +484,8 @@ REVOKE ALL ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uui
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uuid,text) TO admin`);
     await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.forbid_audit_change() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) TO admin`);
@@ -497,8 +497,6 @@ GRANT EXECUTE ON FUNCTION smartretail.purge_import_rejections(timestamp with tim
 REVOKE ALL ON FUNCTION smartretail.purge_import_runs(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.purge_import_runs(timestamp with time zone,integer) TO admin`);
-    await queryRunner.query(`
-REVOKE ALL ON FUNCTION smartretail.forbid_audit_change() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.protect_clients() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`

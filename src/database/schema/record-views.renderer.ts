@@ -15,7 +15,7 @@ import {
   type VisibleColumn,
 } from '../../catalog/record-visibility';
 import type { DatabaseRole } from '../role-scoped-transactions';
-import { ERASED_AT_COLUMN, sqlName } from './sql-names';
+import { sqlName } from './sql-names';
 
 export interface RenderedView {
   dataset: DatasetName;
@@ -42,7 +42,10 @@ function columnExpression(column: VisibleColumn): string {
 
 /**
  * The data key is unwrapped by a PARALLEL SAFE set-returning function (ROWS 1): once per row,
- * in the parallel workers; a scalar expression would be unwrapped once per column.
+ * in the parallel workers; a scalar expression would be unwrapped once per column. An erased
+ * subject's tombstone has no data key (the trigger refuses one that has), so the inner join
+ * leaves tombstones out; a filter on erased_at would do the same but, on a table not analysed
+ * yet, its default estimate (0.5% of rows) turns keyset pages into sorts.
  */
 function personalView(spec: DatasetSpec, name: string, columns: VisibleColumn[]): RenderedView {
   const pk = sqlName(spec.primaryKey);
@@ -53,9 +56,8 @@ function personalView(spec: DatasetSpec, name: string, columns: VisibleColumn[])
     sql: `CREATE OR REPLACE VIEW ${sqlName(name)} AS
 SELECT ${select.join(',\n       ')}
   FROM ${sqlName(spec.table)} t
-  LEFT JOIN smartretail.client_keys ck ON ck.client_id = t.${pk}
-  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)
- WHERE t.${ERASED_AT_COLUMN} IS NULL`,
+  JOIN smartretail.client_keys ck ON ck.client_id = t.${pk}
+  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)`,
   };
 }
 
