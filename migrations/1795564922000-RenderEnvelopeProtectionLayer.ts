@@ -416,6 +416,10 @@ REVOKE ALL ON FUNCTION smartretail.is_iso_date(text) FROM PUBLIC, admin, writer,
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.is_iso_date(text) TO admin, writer, analyst`);
     await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.missing_encryption_key() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.missing_encryption_key() TO admin, writer, analyst`);
+    await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.encryption_key_version() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.encryption_key_version() TO admin, writer, analyst`);

@@ -90,6 +90,7 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.is_iso_date(text)', execute: KEY_HOLDERS },
   // Envelope encryption (1795564920000-EnvelopeEncryption.ts): reading needs the unwrap chain,
   // writing also wraps and creates data keys.
+  { signature: 'smartretail.missing_encryption_key()', execute: KEY_HOLDERS },
   { signature: 'smartretail.encryption_key_version()', execute: KEY_HOLDERS },
   { signature: 'smartretail.missing_master_key(integer)', execute: KEY_HOLDERS },
   { signature: 'smartretail.master_key(integer)', execute: KEY_HOLDERS },
