@@ -20,6 +20,9 @@ import { RevokeBlindIndexKeyFromAnalyst1795564881000 } from './1795564881000-Rev
 import { RenderProtectionLayerFromCatalog1795564900000 } from './1795564900000-RenderProtectionLayerFromCatalog';
 import { IndexAuditByClient1795564910000 } from './1795564910000-IndexAuditByClient';
 import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetentionPurge';
+import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
+import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
+import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-RenderEnvelopeProtectionLayer';
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 
 export const MIGRATIONS = [
@@ -41,5 +44,8 @@ export const MIGRATIONS = [
   RenderProtectionLayerFromCatalog1795564900000,
   IndexAuditByClient1795564910000,
   CreateRetentionPurge1795564911000,
+  EnvelopeEncryption1795564920000,
+  AuditPersonalActions1795564921000,
+  RenderEnvelopeProtectionLayer1795564922000,
   IndexDateColumnsForKeysetOrder1795564930000,
 ];

@@ -13,6 +13,7 @@ import { BenchContext, BenchFigures, BenchPart } from '../bench-context';
 import { generateBenchData } from '../bench-data';
 import { BENCH_WORK_DIR, startBenchDatabase } from '../bench-database';
 import { importBench } from '../import-bench';
+import { keyRotationBench } from '../key-rotation-bench';
 import { runReadBench } from '../read-bench';
 import { uploadRssBench } from '../upload-rss-bench';
 import { createImportEngineContext } from '../../src/imports/engine/import-engine-context';
@@ -36,6 +37,8 @@ const BENCH_PARTS: BenchPart[] = [
   importBench,
   { name: 'read API', run: runReadBench },
   uploadRssBench,
+  // In a scratch database of its own (a rotation changes the master key for good).
+  keyRotationBench,
 ];
 
 const WORK_DIR = BENCH_WORK_DIR;

@@ -11,6 +11,7 @@ import type { Caller } from '../auth/caller';
 export interface AuditEntry {
   auditId: number;
   occurredAt: string;
+  action: string;
   sub: string;
   role: string;
   dataset: string;
@@ -44,6 +45,20 @@ export class AuditRepository {
     ]);
   }
 
+  /** Any other act on personal data (erasure), with its ids only. */
+  async recordPersonalAction(
+    client: PoolClient,
+    action: 'erase',
+    dataset: string,
+    recordIds: number[],
+    request: Pick<Caller, 'requestId' | 'correlationId'>,
+  ): Promise<void> {
+    await client.query(
+      'SELECT smartretail.audit_personal_action($1, $2, $3::integer[], $4::uuid, $5)',
+      [action, dataset, recordIds, request.requestId, request.correlationId ?? null],
+    );
+  }
+
   /** Newest first; fetches `limit + 1` rows to know whether more follow. */
   async list(client: PoolClient, filter: AuditFilter): Promise<AuditEntry[]> {
     const values: unknown[] = [];
@@ -59,7 +74,7 @@ export class AuditRepository {
     const result = await client.query<AuditEntry>(
       `SELECT audit_id::float8 AS "auditId",
               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
-              sub, role, dataset, record_ids AS "recordIds", record_count AS "recordCount",
+              action, sub, role, dataset, record_ids AS "recordIds", record_count AS "recordCount",
               request_id AS "requestId", correlation_id AS "correlationId"
          FROM audit_log
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

@@ -31,6 +31,27 @@ describe('configuration', () => {
     expect(config.encryptionKey).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('reads a master-key rotation: the version of ENCRYPTION_KEY and the next key, which must be new', () => {
+    const env = valid();
+    expect(loadConfig(env, { embedded: false })).toMatchObject({
+      encryptionKeyVersion: 1,
+      newEncryptionKey: undefined,
+    });
+    const next = randomBytes(32).toString('hex');
+    expect(
+      loadConfig(
+        { ...env, ENCRYPTION_KEY_VERSION: '3', NEW_ENCRYPTION_KEY: next },
+        { embedded: false },
+      ),
+    ).toMatchObject({ encryptionKeyVersion: 3, newEncryptionKey: next });
+    expect(problemsOf({ ...env, NEW_ENCRYPTION_KEY: env.ENCRYPTION_KEY })).toEqual([
+      'NEW_ENCRYPTION_KEY must differ from ENCRYPTION_KEY',
+    ]);
+    expect(problemsOf({ ...env, ENCRYPTION_KEY_VERSION: '0' })).toEqual([
+      'ENCRYPTION_KEY_VERSION must be a whole number, at least 1',
+    ]);
+  });
+
   it('normalises a base64 key to the same hex as its hex form', () => {
     const bytes = randomBytes(32);
     const fromHex = loadConfig(

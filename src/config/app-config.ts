@@ -61,6 +61,10 @@ export class AppConfig {
   readonly dbSsl: 'disable' | 'require' | 'verify-full';
   /** AES key as canonical lower-case hex: the same bytes always give the same passphrase. */
   readonly encryptionKey: string;
+  /** The master-key version of encryptionKey (ENCRYPTION_KEY_VERSION, default 1). */
+  readonly encryptionKeyVersion: number;
+  /** During a rotation: the next master key (version encryptionKeyVersion + 1), canonical hex. */
+  readonly newEncryptionKey?: string;
   readonly blindIndexKey: string;
   /** Only when HS256 is allowed. */
   readonly jwtSecret?: string;
@@ -104,6 +108,10 @@ export class AppConfig {
     this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS ?? 5_000;
     this.dbSsl = (env.DB_SSL as AppConfig['dbSsl'] | undefined) ?? 'disable';
     this.encryptionKey = decodeSecret(env.ENCRYPTION_KEY)!.toString('hex');
+    this.encryptionKeyVersion = env.ENCRYPTION_KEY_VERSION ?? 1;
+    this.newEncryptionKey = env.NEW_ENCRYPTION_KEY
+      ? decodeSecret(env.NEW_ENCRYPTION_KEY)!.toString('hex')
+      : undefined;
     this.blindIndexKey = decodeSecret(env.BLIND_INDEX_KEY)!.toString('hex');
     this.jwtAlgorithms = parseAlgorithms(
       env.JWT_ALGORITHMS,
@@ -182,6 +190,13 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
     decodeSecret(parsed.ENCRYPTION_KEY)!.equals(decodeSecret(parsed.BLIND_INDEX_KEY)!)
   ) {
     problems.push('BLIND_INDEX_KEY must differ from ENCRYPTION_KEY');
+  }
+  if (!problems.length && parsed.NEW_ENCRYPTION_KEY) {
+    const next = decodeSecret(parsed.NEW_ENCRYPTION_KEY)!;
+    if (next.equals(decodeSecret(parsed.ENCRYPTION_KEY)!))
+      problems.push('NEW_ENCRYPTION_KEY must differ from ENCRYPTION_KEY');
+    if (next.equals(decodeSecret(parsed.BLIND_INDEX_KEY)!))
+      problems.push('NEW_ENCRYPTION_KEY must differ from BLIND_INDEX_KEY');
   }
   const pool = parsed.DB_POOL_SIZE ?? 10;
   if (!problems.length && parsed.IMPORT_CONCURRENCY !== undefined && pool > 1) {

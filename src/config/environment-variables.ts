@@ -85,6 +85,18 @@ export class EnvironmentVariables {
   @IsSecretKey()
   ENCRYPTION_KEY!: string;
 
+  /** Which master-key version ENCRYPTION_KEY is; each rotation adds one. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'ENCRYPTION_KEY_VERSION must be a whole number, at least 1' })
+  @Min(1, { message: 'ENCRYPTION_KEY_VERSION must be a whole number, at least 1' })
+  ENCRYPTION_KEY_VERSION?: number;
+
+  /** Set during a master-key rotation: version ENCRYPTION_KEY_VERSION + 1. */
+  @IsOptional()
+  @IsSecretKey()
+  NEW_ENCRYPTION_KEY?: string;
+
   @IsSecretKey()
   BLIND_INDEX_KEY!: string;
 

@@ -32,12 +32,16 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
   });
 }
 
-/** What migrating needs from the configuration: the owner's URL, TLS, the login passwords. */
+/**
+ * What migrating needs from the configuration: the owner's URL, TLS, the login passwords, and
+ * the master key for the migrations that re-encrypt existing data (EnvelopeEncryption), which is
+ * set on the migrating session only, with parameter logging off where the owner may turn it off.
+ */
 export type MigrationTarget = Pick<
   AppConfig,
   'databaseUrl' | 'appDbPassword' | 'grafanaDbPassword'
 > &
-  Partial<Pick<AppConfig, 'dbSsl'>>;
+  Partial<Pick<AppConfig, 'dbSsl' | 'encryptionKey' | 'encryptionKeyVersion'>>;
 
 /** Applies pending migrations as the owner, then sets the login roles' passwords. */
 export async function migrateDatabase(config: MigrationTarget): Promise<string[]> {
@@ -50,6 +54,8 @@ export async function migrateDatabase(config: MigrationTarget): Promise<string[]
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
+      if (config.encryptionKey)
+        await setSessionKeys(dataSource, config.encryptionKey, config.encryptionKeyVersion ?? 1);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const role of ['app_user', 'grafana'] as const) {
         await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
@@ -61,6 +67,23 @@ export async function migrateDatabase(config: MigrationTarget): Promise<string[]
   } finally {
     await dataSource.destroy();
   }
+}
+
+async function setSessionKeys(owner: DataSource, key: string, version: number): Promise<void> {
+  await owner.query(`
+    DO $$
+    BEGIN
+      IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        SET log_parameter_max_length = 0;
+        SET log_parameter_max_length_on_error = 0;
+      END IF;
+    END
+    $$`);
+  await owner.query(
+    `SELECT set_config('smartretail.encryption_key', $1, false),
+            set_config('smartretail.encryption_key_version', $2, false)`,
+    [key, String(version)],
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { DATABASE_ROLES, DatabaseRole } from '../auth/database-role';
 import { AppConfig } from '../config/app-config';
 import { asUnavailable, isPoolExhausted } from './database-unavailable';
+import { sessionMasterKeys } from './session-master-keys';
 import {
   InterruptibleTransaction,
   interrupted,
@@ -107,6 +108,7 @@ export class RoleScopedTransactions {
     let interruptible: InterruptibleTransaction | undefined;
     try {
       const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
+      const master = sessionMasterKeys(this.config);
       const isolation = scope.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : '';
       await client.query(`BEGIN${isolation}${scope.readOnly ? ' READ ONLY' : ''}`);
       const { rows } = await client.query<{ backend_pid: number }>(
@@ -115,13 +117,17 @@ export class RoleScopedTransactions {
                 set_config('smartretail.blind_index_key', $3, true),
                 set_config('request.jwt.claims', $4, true),
                 set_config('statement_timeout', $5, true),
+                set_config('smartretail.encryption_key_version', $6, true),
+                set_config('smartretail.retiring_encryption_key', $7, true),
                 pg_backend_pid() AS backend_pid`,
         [
           scope.role,
-          keys === 'none' ? '' : this.config.encryptionKey,
+          keys === 'none' ? '' : master.key,
           keys === 'all' ? this.config.blindIndexKey : '',
           JSON.stringify(scope.claims ?? {}),
           String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
+          String(master.version),
+          keys === 'none' ? '' : master.retiringKey,
         ],
       );
       if (scope.interruptible) interruptible = this.interrupter.enter(rows[0].backend_pid);

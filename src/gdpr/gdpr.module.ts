@@ -1,10 +1,13 @@
 /**
  * GDPR operations on client data: the access and portability export (GET /clients/{id}/export)
- * and the retention purge. Erasure (DELETE /clients/{id}) belongs here too.
+ * the retention purge, and erasure by crypto-shredding (DELETE /clients/{id}).
  */
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
+import { ClientErasureController } from './client-erasure.controller';
+import { ClientErasureRepository } from './client-erasure.repository';
+import { ClientErasureService } from './client-erasure.service';
 import { ClientExportController } from './client-export.controller';
 import { ClientExportRepository } from './client-export.repository';
 import { ClientExportService } from './client-export.service';
@@ -16,11 +19,13 @@ import { RetentionScheduler } from './retention/retention.scheduler';
 
 @Module({
   imports: [AuditModule],
-  controllers: [ClientExportController],
+  controllers: [ClientExportController, ClientErasureController],
   providers: [
     { provide: DatasetCatalog, useValue: datasetCatalog },
     ClientExportRepository,
     ClientExportService,
+    ClientErasureRepository,
+    ClientErasureService,
     ...RETENTION_TARGET_CLASSES,
     {
       provide: RETENTION_TARGETS,

@@ -82,7 +82,7 @@ describe('POST /datasets/{dataset}/imports and the import history API', () => {
       .attach('file', fixture('ok/clients.csv'))
       .expect(400);
     expect(res.body.message).toBe(
-      'unknown query parameter "mod" for an upload; accepted: mode, encoding',
+      'unknown query parameter "mod" for an upload; accepted: mode, encoding, allowReinstate',
     );
   });
 

@@ -55,12 +55,13 @@ export class TestDatabase {
     readonly ownerUrl: string,
   ) {}
 
-  static async create(): Promise<TestDatabase> {
+  /** A clone of the migrated template, or (`template0`) an empty database to migrate by hand. */
+  static async create(template = required('TEST_TEMPLATE_DB')): Promise<TestDatabase> {
     const name = `test_${randomBytes(6).toString('hex')}`;
     const admin = new Client({ connectionString: required('TEST_ADMIN_URL') });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${required('TEST_TEMPLATE_DB')}`);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     } finally {
       await admin.end();
     }

@@ -4,6 +4,12 @@ import { DATABASE_ROLES } from '../../auth/database-role';
 export class AuditEntryDto {
   @ApiProperty({ example: 1842 }) auditId!: number;
   @ApiProperty({ example: '2026-11-25T07:00:00.000000Z' }) occurredAt!: string;
+  @ApiProperty({
+    enum: ['read', 'erase'],
+    description: 'read: clear personal data served; erase: a client erased (Art. 17)',
+    example: 'read',
+  })
+  action!: string;
   @ApiProperty({ description: 'Token subject of the caller', example: 'alice' }) sub!: string;
   @ApiProperty({ enum: DATABASE_ROLES, example: 'admin' }) role!: string;
   @ApiProperty({ example: 'clients' }) dataset!: string;

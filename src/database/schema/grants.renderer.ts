@@ -18,7 +18,7 @@ import {
   SERVICE_FUNCTIONS,
   SERVICE_RELATIONS,
 } from './privilege-declarations';
-import { DIGEST_COLUMN, sqlName } from './sql-names';
+import { DIGEST_COLUMN, ERASED_AT_COLUMN, sqlName } from './sql-names';
 
 /**
  * Who writes the retail tables. admin may correct anything; writer loads files (INSERT, UPDATE
@@ -40,7 +40,8 @@ function tablePrivileges(catalog: DatasetCatalog, spec: DatasetSpec): RelationPr
   return {
     relation: table,
     grants: { admin: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], writer: ['INSERT', 'UPDATE'] },
-    columnSelect: { writer: [...clearColumns, DIGEST_COLUMN] },
+    // erased_at: the loader refuses rows of erased subjects.
+    columnSelect: { writer: [...clearColumns, DIGEST_COLUMN, ERASED_AT_COLUMN] },
   };
 }
 

@@ -66,6 +66,14 @@ export const SERVICE_RELATIONS: readonly RelationPrivileges[] = [
   // SECURITY DEFINER functions that never return them).
   { relation: 'migrations', grants: {} },
   { relation: 'smartretail.key_check_values', grants: {} },
+  // Per-client data keys, wrapped (1795564920000-EnvelopeEncryption.ts): writers create them
+  // (importer, trigger), only admin destroys one (erasure) or re-wraps it (keys:rotate).
+  {
+    relation: 'smartretail.client_keys',
+    grants: { admin: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], writer: ['SELECT', 'INSERT'] },
+  },
+  // Check values per master-key version; retired through retire_master_key_versions().
+  { relation: 'smartretail.master_key_versions', grants: { admin: ['SELECT'] } },
 ];
 
 export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
@@ -80,7 +88,18 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.blind_index(text)', execute: KEY_HOLDERS },
   { signature: 'smartretail.pii_digest(text[])', execute: KEY_HOLDERS },
   { signature: 'smartretail.is_iso_date(text)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.decrypt(bytea)', execute: KEY_HOLDERS },
+  // Envelope encryption (1795564920000-EnvelopeEncryption.ts): reading needs the unwrap chain,
+  // writing also wraps and creates data keys.
+  { signature: 'smartretail.missing_encryption_key()', execute: KEY_HOLDERS },
+  { signature: 'smartretail.encryption_key_version()', execute: KEY_HOLDERS },
+  { signature: 'smartretail.missing_master_key(integer)', execute: KEY_HOLDERS },
+  { signature: 'smartretail.master_key(integer)', execute: KEY_HOLDERS },
+  { signature: 'smartretail.unwrap_data_key(bytea,integer)', execute: KEY_HOLDERS },
+  { signature: 'smartretail.unwrapped_data_key(bytea,integer)', execute: KEY_HOLDERS },
+  { signature: 'smartretail.decrypt(bytea,text)', execute: KEY_HOLDERS },
+  { signature: 'smartretail.wrap_data_key(bytea)', execute: ['admin', 'writer'] },
+  { signature: 'smartretail.client_data_key(integer)', execute: ['admin', 'writer'] },
+  { signature: 'smartretail.retire_master_key_versions()', execute: ['admin'] },
   // Key check values (1795564830000-CreateKeyCheckValues.ts).
   { signature: 'smartretail.key_check_value(text,text)', execute: [] },
   { signature: 'smartretail.session_key_status()', execute: KEY_HOLDERS },
@@ -90,6 +109,10 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.enrol_or_verify_session_keys()', execute: ['admin'] },
   { signature: 'smartretail.applied_migrations()', execute: ['admin', 'analyst'] },
   { signature: 'smartretail.audit_personal_read(text,integer[],uuid,text)', execute: ['admin'] },
+  {
+    signature: 'smartretail.audit_personal_action(text,text,integer[],uuid,text)',
+    execute: ['admin'],
+  },
   // Trigger functions fire without any EXECUTE grant.
   { signature: 'smartretail.forbid_audit_change()', execute: [] },
   // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.

@@ -4,11 +4,15 @@
  * transaction, AES-256 with salted S2K, no double encryption, validation before encryption),
  * is explained in migrations/1795564802000-CreateEncryptionTriggers.ts and
  * 1795564830000-CreateKeyCheckValues.ts, whose helper functions the rendered trigger calls.
+ * Envelope encryption (1795564920000-EnvelopeEncryption.ts): values are encrypted under the
+ * subject's own data key (smartretail.client_data_key), and an erased subject's row is a
+ * tombstone that keeps nothing personal. Data keys are per client: the clients table is the
+ * catalog's only dataset with personal columns, keyed by its primary key.
  */
 import type { DatasetCatalog } from '../../catalog/dataset-catalog';
 import type { ColumnSpec, DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { sqlLiteral, valueRules } from '../../catalog/value-rules';
-import { blindIndexColumn, DIGEST_COLUMN, sqlName } from './sql-names';
+import { blindIndexColumn, DIGEST_COLUMN, ERASED_AT_COLUMN, sqlName } from './sql-names';
 
 export interface RenderedProtection {
   dataset: DatasetName;
@@ -24,11 +28,38 @@ export interface RenderedProtection {
 
 const clearVar = (c: ColumnSpec) => sqlName(`c_${c.name}`);
 
+/**
+ * Erasure: allowed once the data key is gone (the erasure path deletes it first, and writer may
+ * not); the tombstone keeps nothing personal, and personal data comes back only by clearing
+ * erased_at (a reinstatement), which gives the subject a new data key.
+ */
+function tombstone(table: string, pk: string, personal: ColumnSpec[], blind: ColumnSpec[]): string {
+  const cleared = [
+    ...personal.map((c) => c.name),
+    ...blind.map((c) => blindIndexColumn(c.name)),
+    DIGEST_COLUMN,
+  ];
+  return `  IF NEW.${ERASED_AT_COLUMN} IS NOT NULL THEN
+    IF TG_OP = 'UPDATE' AND OLD.${ERASED_AT_COLUMN} IS NOT NULL
+       AND num_nonnulls(${personal.map((c) => `NEW.${c.name}`).join(', ')}) > 0 THEN
+      RAISE EXCEPTION ${sqlLiteral(`${table}: erased subject; personal data can come back only by reinstating it (clearing ${ERASED_AT_COLUMN})`)}
+        USING ERRCODE = '23514';
+    END IF;
+    IF EXISTS (SELECT 1 FROM smartretail.client_keys WHERE client_id = NEW.${pk}) THEN
+      RAISE EXCEPTION ${sqlLiteral(`${table}: a subject is erased by destroying its data key first (DELETE /clients/{id})`)}
+        USING ERRCODE = '23514';
+    END IF;
+${cleared.map((col) => `    NEW.${col} := NULL;`).join('\n')}
+    RETURN NEW;
+  END IF;`;
+}
+
 function unchangedUpdate(table: string, personal: ColumnSpec[], blind: ColumnSpec[]): string {
   const same = personal.map((c) => `NEW.${c.name} IS NOT DISTINCT FROM OLD.${c.name}`);
   const keep = [...blind.map((c) => blindIndexColumn(c.name)), DIGEST_COLUMN];
   return `  -- An update that leaves every personal column of ${table} as stored needs neither the key nor crypto.
   IF TG_OP = 'UPDATE'
+     AND OLD.${ERASED_AT_COLUMN} IS NULL
      AND ${same.join('\n     AND ')} THEN
 ${keep.map((col) => `    NEW.${col} := OLD.${col};`).join('\n')}
     RETURN NEW;
@@ -69,9 +100,18 @@ function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
     '  k text;',
     step((c) => `  ${clearVar(c)} text;`),
     'BEGIN',
+    tombstone(table, sqlName(spec.primaryKey), personal, blind),
+    '',
     unchangedUpdate(table, personal, blind),
     '',
-    '  k := smartretail.encryption_key();',
+    // The subject's own data key, looked up and unwrapped in one query (the importer creates
+    // keys beforehand, set-based); created here on a first write by anyone else, or again on
+    // reinstatement. One statement instead of a function call per row: ~5% of an import.
+    `  SELECT smartretail.unwrap_data_key(wrapped_key, master_key_version) INTO k
+    FROM smartretail.client_keys WHERE client_id = NEW.${sqlName(spec.primaryKey)};
+  IF NOT FOUND THEN
+    k := smartretail.client_data_key(NEW.${sqlName(spec.primaryKey)});
+  END IF;`,
     step((c) => `  ${clearVar(c)} := smartretail.clear_value(NEW.${c.name}, OLD.${c.name}, k);`),
     '',
     ...validations(table, personal),
@@ -95,6 +135,7 @@ export function renderProtection(catalog: DatasetCatalog, spec: DatasetSpec): Re
   const fn = `smartretail.${sqlName(`protect_${table}`)}`;
   const supportColumns = [
     `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${DIGEST_COLUMN} bytea`,
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${ERASED_AT_COLUMN} timestamptz`,
     ...personal
       .filter((c) => c.blindIndex)
       .flatMap((c) => [

@@ -13,3 +13,6 @@ export const blindIndexColumn = (column: string): string => sqlName(`${column}_h
 
 /** Keyed digest of a row's clear personal values (see migrations/...CreateRetailTables). */
 export const DIGEST_COLUMN = 'pii_digest';
+
+/** Set on an erased subject's tombstone (see migrations/...EnvelopeEncryption). */
+export const ERASED_AT_COLUMN = 'erased_at';

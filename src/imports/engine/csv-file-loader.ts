@@ -16,10 +16,12 @@ import { mapHeader, unknownColumnsWarning } from './csv/header-mapping';
 import { StagingRowEncoder } from './csv/staging-row-encoder';
 import {
   copyStagingSql,
+  createDataKeysSql,
   createStagingSql,
   duplicateKeysSql,
   insertNewRowsSql,
   moveParseRejectionsSql,
+  rejectErasedSubjectsSql,
   rejectOrphansSql,
   supersedeDuplicatesSql,
   updateChangedRowsSql,
@@ -62,6 +64,7 @@ export class CsvFileLoader {
     mode: ImportMode,
     onProgress?: (p: LoadProgress) => void,
     encoding?: CsvEncoding,
+    { allowReinstate = false }: { allowReinstate?: boolean } = {},
   ): Promise<LoadOutcome> {
     const phases: Record<string, number> = {};
     const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -83,8 +86,10 @@ export class CsvFileLoader {
       : await phase('duplicates', () => this.supersedeDuplicates(warnings));
     const orphans = rejectOrphansSql(this.spec);
     const orphaned = orphans ? await phase('foreign keys', () => this.sql(orphans)) : 0;
-    const rejected = staged.parseRejected + superseded + orphaned;
-    const invalid = staged.parseRejected + orphaned;
+    const erasedSql = allowReinstate ? null : rejectErasedSubjectsSql(this.spec);
+    const erased = erasedSql ? await phase('erased subjects', () => this.sql(erasedSql)) : 0;
+    const rejected = staged.parseRejected + superseded + orphaned + erased;
+    const invalid = staged.parseRejected + orphaned + erased;
     if (mode === 'atomic' && invalid > 0) {
       return {
         counts: {
@@ -99,6 +104,8 @@ export class CsvFileLoader {
         phases,
       };
     }
+    const dataKeys = createDataKeysSql(this.spec);
+    if (dataKeys) await phase('data keys', () => this.sql(dataKeys, false));
     let updated = 0;
     for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
       updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));

@@ -71,6 +71,42 @@ export function rejectOrphansSql(spec: DatasetSpec): string | null {
           SELECT $1, line, why[1], why[2], why[3] FROM gone`;
 }
 
+const hasPersonalData = (spec: DatasetSpec) => spec.columns.some((c) => c.personal);
+
+/** The reason an erased subject's row is refused; imports report it like any rejection. */
+export const ERASED_SUBJECT = 'erased subject';
+
+/**
+ * Rows of erased subjects (tombstones, see EnvelopeEncryption) are refused, so a file that
+ * still holds an erased person cannot bring them back; an admin's allowReinstate skips this.
+ */
+export function rejectErasedSubjectsSql(spec: DatasetSpec): string | null {
+  if (!hasPersonalData(spec)) return null;
+  const pk = spec.primaryKey;
+  return `WITH gone AS (
+            DELETE FROM ${STAGING_TABLE} s USING ${spec.table} t
+            WHERE t.${pk} = s.${pk} AND t.erased_at IS NOT NULL
+            RETURNING s.line, s.${pk}
+          )
+          INSERT INTO import_rejections (run_id, line, column_name, reason, value)
+          SELECT $1, line, '${pk}', '${ERASED_SUBJECT}', ${pk}::text FROM gone`;
+}
+
+/**
+ * Data keys for the staged subjects that have none (new ones, reinstated ones), in one
+ * set-based statement. The trigger would create them too, but one row at a time from PL/pgSQL:
+ * measured +30% on a 20,000-client insert, against none when they exist beforehand.
+ */
+export function createDataKeysSql(spec: DatasetSpec): string | null {
+  if (!hasPersonalData(spec)) return null;
+  const pk = spec.primaryKey;
+  return `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
+          SELECT s.${pk}, smartretail.wrap_data_key(public.gen_random_bytes(32)),
+                 smartretail.encryption_key_version()
+            FROM ${STAGING_TABLE} s
+           WHERE NOT EXISTS (SELECT 1 FROM smartretail.client_keys k WHERE k.client_id = s.${pk})`;
+}
+
 const staged = (c: ColumnSpec) => (c.personal ? `convert_to(s.${c.name}, 'UTF8')` : `s.${c.name}`);
 
 export function insertNewRowsSql(spec: DatasetSpec): string {
@@ -105,7 +141,8 @@ export function updateChangedRowsSql(spec: DatasetSpec): string[] {
   // Same array, same order and same clear text (dates as YYYY-MM-DD) as the trigger digests.
   const digest = `smartretail.pii_digest(ARRAY[${personal.map((c) => `s.${c.name}`).join(', ')}]::text[])`;
   const statements = [
-    `UPDATE ${spec.table} t SET ${[...personal.map((c) => `${c.name} = ${staged(c)}`), ...setPlain].join(', ')}
+    // erased_at = NULL reinstates a tombstone; without allowReinstate none is left in staging.
+    `UPDATE ${spec.table} t SET ${[...personal.map((c) => `${c.name} = ${staged(c)}`), 'erased_at = NULL', ...setPlain].join(', ')}
      FROM ${STAGING_TABLE} s
      WHERE t.${pk} = s.${pk} AND t.pii_digest IS DISTINCT FROM ${digest}`,
   ];

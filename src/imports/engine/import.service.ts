@@ -42,6 +42,8 @@ export interface ImportRequest {
   content: AsyncIterable<Buffer>;
   /** The file's character set when the caller knows it; else decided from the bytes. */
   encoding?: CsvEncoding;
+  /** Rows of erased subjects are loaded again instead of rejected (an admin's explicit choice). */
+  allowReinstate?: boolean;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -161,6 +163,7 @@ export class ImportService implements BeforeApplicationShutdown {
             request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
           },
           request.encoding,
+          { allowReinstate: request.allowReinstate },
         );
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });

@@ -16,6 +16,8 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Roles } from '../../auth/access.decorators';
+import type { Caller } from '../../auth/caller';
+import { CurrentCaller } from '../../auth/caller.decorator';
 import { UploadThrottlerGuard } from '../../rate-limit/upload-throttler.guard';
 import { ImportRunDto } from '../history/dto/import-run.dto';
 import type { ImportRun } from '../history/import-run';
@@ -51,7 +53,7 @@ export class DatasetImportsController {
       'Unknown dataset, mode or encoding; no file or a malformed body; empty file, not a CSV text file, no header line, missing or repeated columns, unterminated quote; atomic refusal',
   })
   @ApiUnauthorizedResponse({ description: 'Missing or invalid token' })
-  @ApiForbiddenResponse({ description: 'Only admin and writer import' })
+  @ApiForbiddenResponse({ description: 'Only admin and writer import; only admin reinstates' })
   @ApiRequestTimeoutResponse({
     description: 'The body stopped arriving for UPLOAD_IDLE_TIMEOUT_MS; recorded as a failed run',
   })
@@ -66,10 +68,11 @@ export class DatasetImportsController {
       'Too many imports waiting (refused before the body is read), the wait for this dataset timed out, the import was interrupted by a shutdown, or the database is unavailable; see Retry-After. Nothing imported.',
   })
   upload(
+    @CurrentCaller() caller: Caller,
     @Param() path: DatasetImportPath,
     @Query() query: DatasetImportQuery,
     @MultipartCsv() file: CsvUpload,
   ): Promise<ImportRun> {
-    return this.uploads.importUpload(path.dataset, query, file);
+    return this.uploads.importUpload(path.dataset, { ...query, role: caller.role }, file);
   }
 }

@@ -9,8 +9,9 @@ import { Injectable } from '@nestjs/common';
 import { open } from 'node:fs/promises';
 import { datasetCatalog } from '../../catalog/dataset-catalog';
 import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
-import { DomainError, DomainErrorCode } from '../../common/domain-error';
+import { DomainError, DomainErrorCode, forbidden } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
+import type { DatabaseRole } from '../../auth/database-role';
 import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
 import { ImportQueue } from '../engine/import-queue';
 import { ImportService } from '../engine/import.service';
@@ -22,6 +23,10 @@ export interface UploadOptions {
   mode?: ImportMode;
   /** The file's character set when the uploader names it; else decided from the bytes. */
   encoding?: CsvEncoding;
+  /** Reinstate erased clients found in the file (admin only). */
+  allowReinstate?: boolean;
+  /** The uploader's role: only admin may reinstate. */
+  role?: DatabaseRole;
 }
 
 const notMultipart = (): DomainError =>
@@ -50,6 +55,8 @@ export class UploadImportService {
   ): Promise<ImportRun> {
     const dataset = datasetCatalog.get(datasetName);
     const mode = options.mode ?? 'default';
+    if (options.allowReinstate && options.role !== 'admin')
+      throw forbidden('only admin may reinstate erased clients (allowReinstate=true)');
     if (!upload.isMultipart) throw notMultipart();
     // Refuse before the body is read: a full queue would only refuse it afterwards.
     this.queue.assertRoom();
@@ -63,6 +70,7 @@ export class UploadImportService {
         source: 'upload',
         mode,
         encoding: options.encoding,
+        allowReinstate: options.allowReinstate === true,
         fileName: file.fileName,
         content,
       });

@@ -5,7 +5,7 @@
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { DATASET_NAMES, type DatasetName } from '../../../catalog/dataset.types';
 import { IMPORT_MODES, type ImportMode } from '../../history/import-run';
 import {
@@ -45,4 +45,17 @@ export class DatasetImportQuery {
   )
   @IsIn(CSV_ENCODINGS, { message: `encoding must be one of ${CSV_ENCODINGS.join(', ')}` })
   encoding?: CsvEncoding;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      'admin only: load rows of erased clients again (reinstating them) instead of rejecting them as "erased subject"',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'allowReinstate must be true or false' })
+  allowReinstate?: boolean;
 }

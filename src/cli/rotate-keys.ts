@@ -1,0 +1,76 @@
+/**
+ * `npm run keys:rotate`: re-wraps every client's data key under the next master key
+ * (src/keys/master-key-rotation.ts). Both keys come from the environment, never the command
+ * line: ENCRYPTION_KEY (version ENCRYPTION_KEY_VERSION) and NEW_ENCRYPTION_KEY (the next
+ * version). Online and resumable; prints its progress (counts only) and exits 0 when no data key
+ * is left under the old version. Exit codes (src/cli/cli-usage.ts): 0 done, 1 failed, 2 usage.
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
+import { urlForRole } from '../database/connection-url';
+import { verifyDatabaseKeys } from '../database/database-key-check';
+import { RoleScopedTransactions } from '../database/role-scoped-transactions';
+import { prepareRuntime } from '../database/runtime-environment';
+import { sslOptions } from '../database/ssl-options';
+import { TransactionInterrupter } from '../database/transaction-interrupter';
+import { MasterKeyRotation } from '../keys/master-key-rotation';
+import { parseCommandLine, runCli, UsageError } from './cli-usage';
+
+const CLI = {
+  name: 'keys:rotate',
+  usage: `usage: npm run keys:rotate [-- --batch-size <n>]
+  re-wraps every client's data key from ENCRYPTION_KEY (version ENCRYPTION_KEY_VERSION) to
+  NEW_ENCRYPTION_KEY (the next version); keys come from the environment only
+  --batch-size <n>   data keys per transaction (default 1000)`,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    'batch-size': { type: 'string' },
+  });
+  const batchSize = Number(values['batch-size'] ?? 1000);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UsageError('--batch-size must be a whole number, at least 1');
+  const logger = new Logger('KeyRotation');
+  const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
+  if (!config.newEncryptionKey)
+    throw new UsageError(
+      'NEW_ENCRYPTION_KEY is not set: give the next master key in the environment (never on the command line)',
+    );
+  onShutdownSignal(
+    async (signal) => {
+      await embedded?.stop();
+      process.exit(exitCodeFor(signal));
+    },
+    (message) => logger.warn(message),
+  );
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
+    ssl: sslOptions(config.dbSsl),
+    extra: { max: 1, application_name: 'smartretail-key-rotation' },
+  }).initialize();
+  try {
+    // Enrols the new version if no instance has yet, after proving the old key is the current one.
+    await verifyDatabaseKeys(config, logger);
+    const transactions = new RoleScopedTransactions(
+      dataSource,
+      config,
+      new TransactionInterrupter(dataSource),
+    );
+    const outcome = await new MasterKeyRotation(transactions, config).run(batchSize, (p) =>
+      logger.log(`re-wrapped ${p.rewrapped} data keys, ${p.remaining} left`),
+    );
+    logger.log(
+      `Rotation done: ${outcome.rewrapped} data keys re-wrapped from master-key version ${outcome.fromVersion} to ${outcome.toVersion}; ` +
+        `set ENCRYPTION_KEY to the new key, ENCRYPTION_KEY_VERSION=${outcome.toVersion}, and remove NEW_ENCRYPTION_KEY`,
+    );
+  } finally {
+    await dataSource.destroy();
+    await embedded?.stop();
+  }
+}
+
+runCli(CLI, main);
