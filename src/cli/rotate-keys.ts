@@ -17,6 +17,7 @@ import { sslOptions } from '../database/ssl-options';
 import { TransactionInterrupter } from '../database/transaction-interrupter';
 import { MasterKeyRotation } from '../keys/master-key-rotation';
 import { parseCommandLine, runCli, UsageError } from './cli-usage';
+import { QueryErrorLogger } from '../database/query-error-logger';
 
 const CLI = {
   name: 'keys:rotate',
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
     ssl: sslOptions(config.dbSsl),
     extra: { max: 1, application_name: 'smartretail-key-rotation' },
+    logger: new QueryErrorLogger(),
   }).initialize();
   try {
     // Enrols the new version if no instance has yet, after proving the old key is the current one.

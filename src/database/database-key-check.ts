@@ -14,6 +14,7 @@ import { urlForRole } from './connection-url';
 import { RoleScopedTransactions } from './role-scoped-transactions';
 import { TransactionInterrupter } from './transaction-interrupter';
 import { sslOptions } from './ssl-options';
+import { QueryErrorLogger } from './query-error-logger';
 
 export type KeyName = 'encryption' | 'blind_index';
 
@@ -99,6 +100,7 @@ export async function verifyDatabaseKeys(
     url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
     ssl: sslOptions(config.dbSsl),
     extra: { max: 1, application_name: 'smartretail-key-check' },
+    logger: new QueryErrorLogger(),
   }).initialize();
   try {
     const transactions = new RoleScopedTransactions(

@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { scramSha256Verifier } from './scram-verifier';
 import { sslOptions } from './ssl-options';
+import { QueryErrorLogger } from './query-error-logger';
 
 /** Arbitrary but fixed: every replica must contend for the same lock. */
 export const MIGRATION_LOCK_KEY = 727_001;
@@ -28,7 +29,7 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
     migrationsTableName: 'migrations',
     // One connection, so the advisory lock and the migrations share a session.
     extra: { max: 1, application_name: 'smartretail-migrator' },
-    logging: ['error'],
+    logger: new QueryErrorLogger(),
   });
 }
 

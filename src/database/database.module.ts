@@ -6,6 +6,7 @@ import { urlForRole } from './connection-url';
 import { RoleScopedTransactions } from './role-scoped-transactions';
 import { sslOptions } from './ssl-options';
 import { TransactionInterrupter } from './transaction-interrupter';
+import { QueryErrorLogger } from './query-error-logger';
 
 /**
  * The service's runtime pool logs in as app_user, which holds no data privileges of its own:
@@ -31,7 +32,7 @@ import { TransactionInterrupter } from './transaction-interrupter';
           connectionTimeoutMillis: config.dbAcquireTimeoutMs,
           application_name: 'smartretail',
         },
-        logging: ['error' as const],
+        logger: new QueryErrorLogger(),
       }),
     }),
   ],
