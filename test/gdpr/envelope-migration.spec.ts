@@ -54,7 +54,7 @@ async function importThroughStaging(owner: Client): Promise<void> {
       copy.on('finish', resolve).on('error', reject);
       copy.end(rows.join('\n') + '\n');
     });
-    await owner.query(insertNewRowsSql(clients));
+    for (const statement of insertNewRowsSql(clients)) await owner.query(statement);
   });
 }
 

@@ -31,10 +31,11 @@ describe('OpenAPI of the upload and run routes', () => {
     expect(new Set(shapes).size).toBe(shapes.length);
   });
 
-  it('documents the dataset by its catalog names, mode and encoding, each once', () => {
+  it('documents the dataset by its catalog names, mode, encoding and allowReinstate, each once', () => {
     const parameters = paths['/datasets/{dataset}/imports'].post.parameters ?? [];
     expect(parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
       'path:dataset',
+      'query:allowReinstate',
       'query:encoding',
       'query:mode',
     ]);

@@ -105,18 +105,25 @@ export class CsvFileLoader {
       };
     }
     const dataKeys = createDataKeysSql(this.spec);
-    if (dataKeys) await phase('data keys', () => this.sql(dataKeys, false));
+    if (dataKeys) await phase('data keys', () => this.statements(dataKeys));
     let updated = 0;
     for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
       updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));
     }
-    const inserted = await phase('insert', () => this.sql(insertNewRowsSql(this.spec), false));
+    const inserted = await phase('insert', () => this.statements(insertNewRowsSql(this.spec)));
     const unchanged = staged.rowsRead - rejected - inserted - updated;
     return {
       counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
       warnings,
       phases,
     };
+  }
+
+  /** Runs statements in order; the count is the last one's (the earlier ones prepare it). */
+  private async statements(texts: string[]): Promise<number> {
+    let count = 0;
+    for (const text of texts) count = await this.sql(text, false);
+    return count;
   }
 
   private async sql(text: string, withRun = true): Promise<number> {
