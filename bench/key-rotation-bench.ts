@@ -6,16 +6,12 @@
  * touched by a rotation, so the scratch database holds 200,000 data keys, created as the
  * importer creates them (wrapped under the configured master key, version 1).
  */
+import { openSingleConnectionTransactions } from '../src/database/single-connection-transactions';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config';
-import { urlForRole } from '../src/database/connection-url';
 import { verifyDatabaseKeys } from '../src/database/database-key-check';
 import { migrateDatabase } from '../src/database/database-migrator';
-import { RoleScopedTransactions } from '../src/database/role-scoped-transactions';
-import { sslOptions } from '../src/database/ssl-options';
-import { TransactionInterrupter } from '../src/database/transaction-interrupter';
 import { MasterKeyRotation } from '../src/keys/master-key-rotation';
 import { BenchContext, BenchFigures, BenchPart, timed } from './bench-context';
 
@@ -62,18 +58,11 @@ async function createDataKeys(url: string, config: AppConfig): Promise<void> {
 }
 
 async function rotate(config: AppConfig): Promise<number> {
-  const dataSource = await new DataSource({
-    type: 'postgres',
-    url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
-    ssl: sslOptions(config.dbSsl),
-    extra: { max: 1 },
-  }).initialize();
+  const { transactions, close } = await openSingleConnectionTransactions(
+    config,
+    'smartretail-bench-rotation',
+  );
   try {
-    const transactions = new RoleScopedTransactions(
-      dataSource,
-      config,
-      new TransactionInterrupter(dataSource),
-    );
     let rewrapped = 0;
     const seconds = await timed(async () => {
       ({ rewrapped } = await new MasterKeyRotation(transactions, config).run(5_000));
@@ -81,7 +70,7 @@ async function rotate(config: AppConfig): Promise<number> {
     if (rewrapped !== KEYS) throw new Error(`re-wrapped ${rewrapped} keys, expected ${KEYS}`);
     return seconds;
   } finally {
-    await dataSource.destroy();
+    await close();
   }
 }
 

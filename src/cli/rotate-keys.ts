@@ -5,19 +5,14 @@
  * version). Online and resumable; prints its progress (counts only) and exits 0 when no data key
  * is left under the old version. Exit codes (src/cli/cli-usage.ts): 0 done, 1 failed, 2 usage.
  */
+import { openSingleConnectionTransactions } from '../database/single-connection-transactions';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
-import { urlForRole } from '../database/connection-url';
 import { verifyDatabaseKeys } from '../database/database-key-check';
-import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { prepareRuntime } from '../database/runtime-environment';
-import { sslOptions } from '../database/ssl-options';
-import { TransactionInterrupter } from '../database/transaction-interrupter';
 import { MasterKeyRotation } from '../keys/master-key-rotation';
 import { parseCommandLine, runCli, UsageError } from './cli-usage';
-import { QueryErrorLogger } from '../database/query-error-logger';
 
 const CLI = {
   name: 'keys:rotate',
@@ -47,21 +42,13 @@ async function main(): Promise<void> {
     },
     (message) => logger.warn(message),
   );
-  const dataSource = await new DataSource({
-    type: 'postgres',
-    url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
-    ssl: sslOptions(config.dbSsl),
-    extra: { max: 1, application_name: 'smartretail-key-rotation' },
-    logger: new QueryErrorLogger(),
-  }).initialize();
+  const { transactions, close } = await openSingleConnectionTransactions(
+    config,
+    'smartretail-key-rotation',
+  );
   try {
     // Enrols the new version if no instance has yet, after proving the old key is the current one.
     await verifyDatabaseKeys(config, logger);
-    const transactions = new RoleScopedTransactions(
-      dataSource,
-      config,
-      new TransactionInterrupter(dataSource),
-    );
     const outcome = await new MasterKeyRotation(transactions, config).run(batchSize, (p) =>
       logger.log(`re-wrapped ${p.rewrapped} data keys, ${p.remaining} left`),
     );
@@ -70,7 +57,7 @@ async function main(): Promise<void> {
         `set ENCRYPTION_KEY to the new key, ENCRYPTION_KEY_VERSION=${outcome.toVersion}, and remove NEW_ENCRYPTION_KEY`,
     );
   } finally {
-    await dataSource.destroy();
+    await close();
     await embedded?.stop();
   }
 }

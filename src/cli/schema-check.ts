@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../common/free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -28,16 +28,6 @@ const CLI = {
   migrates a fresh database and compares it with what the catalog renders (DATABASE_URL's server
   when set, else an embedded PostgreSQL)`,
 };
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A server URL: DATABASE_URL's, or an embedded one that `stop` removes. */
 async function server(): Promise<{ url: string; stop: () => Promise<void> }> {

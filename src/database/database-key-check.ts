@@ -7,14 +7,9 @@
  * It runs through RoleScopedTransactions as app_user switched to admin, like every request, so
  * the keys travel exactly as they always do (transaction-local, never logged with parameters).
  */
+import { openSingleConnectionTransactions } from './single-connection-transactions';
 import type { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { urlForRole } from './connection-url';
-import { RoleScopedTransactions } from './role-scoped-transactions';
-import { TransactionInterrupter } from './transaction-interrupter';
-import { sslOptions } from './ssl-options';
-import { QueryErrorLogger } from './query-error-logger';
 
 export type KeyName = 'encryption' | 'blind_index';
 
@@ -95,19 +90,11 @@ export async function verifyDatabaseKeys(
   config: AppConfig,
   logger?: Pick<Logger, 'log'>,
 ): Promise<'enrolled' | 'verified'> {
-  const dataSource = await new DataSource({
-    type: 'postgres',
-    url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
-    ssl: sslOptions(config.dbSsl),
-    extra: { max: 1, application_name: 'smartretail-key-check' },
-    logger: new QueryErrorLogger(),
-  }).initialize();
+  const { transactions, close } = await openSingleConnectionTransactions(
+    config,
+    'smartretail-key-check',
+  );
   try {
-    const transactions = new RoleScopedTransactions(
-      dataSource,
-      config,
-      new TransactionInterrupter(dataSource),
-    );
     const { rows } = await transactions.run({ role: 'admin' }, (client) =>
       client.query<KeyStatusRow>(
         'SELECT key_name, status FROM smartretail.enrol_or_verify_session_keys()',
@@ -123,6 +110,6 @@ export async function verifyDatabaseKeys(
     );
     return outcome;
   } finally {
-    await dataSource.destroy();
+    await close();
   }
 }
