@@ -4,6 +4,8 @@ import {
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -13,6 +15,7 @@ import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { ClientErasureService } from './client-erasure.service';
 import { ClientPathParams } from './dto/client-path.params';
+import { DATABASE_UNAVAILABLE } from '../common/openapi-responses';
 
 @ApiTags('gdpr')
 @ApiBearerAuth()
@@ -24,6 +27,9 @@ export class ClientErasureController {
   @Delete(':id')
   @Roles('admin')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Erase a client by destroying its data key (GDPR erasure, crypto-shredding)',
+  })
   @ApiParam({ name: 'id', type: Number, description: 'client_id' })
   @ApiNoContentResponse({
     description:
@@ -31,6 +37,7 @@ export class ClientErasureController {
   })
   @ApiNotFoundResponse({ description: 'No client with this id ever existed' })
   @ApiForbiddenResponse({ description: 'Only admin erases' })
+  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
   erase(@CurrentCaller() caller: Caller, @Param() path: ClientPathParams): Promise<void> {
     return this.erasure.erase(caller, path.id);
   }

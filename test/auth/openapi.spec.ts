@@ -47,6 +47,27 @@ describe('OpenAPI', () => {
     }
   });
 
+  it('gives every operation a summary and the 503 a database or key-set outage answers', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        route: `${method} ${path}`,
+        operation,
+      })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(10);
+    const incomplete = operations
+      .filter(({ route, operation }) => {
+        const raw = operation as unknown as {
+          summary?: string;
+          responses: Record<string, unknown>;
+        };
+        const mayLive = route === 'get /health/live' || route === 'get /metrics';
+        return !raw.summary || (!mayLive && !raw.responses['503']);
+      })
+      .map(({ route }) => route);
+    expect(incomplete).toEqual([]);
+  });
+
   it('documents every query parameter any dataset accepts', () => {
     const documented = doc.paths['/datasets/{dataset}/records'].get
       .parameters!.filter((p) => p.in === 'query')
