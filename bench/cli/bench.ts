@@ -19,6 +19,7 @@ import { uploadRssBench } from '../upload-rss-bench';
 import { createImportEngineContext } from '../../src/imports/engine/import-engine-context';
 import { ImportService } from '../../src/imports/engine/import.service';
 import { RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
+import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { parseCommandLine, runCli } from '../../src/cli/cli-usage';
 import { psqlMissing } from '../psql-copy';
 
@@ -42,8 +43,10 @@ const BENCH_PARTS: BenchPart[] = [
 ];
 
 const WORK_DIR = BENCH_WORK_DIR;
-const RETAIL_TABLES =
-  'details_transactions, transactions, cartes_fidelite, cameras, capteurs_iot, produits, magasins, clients';
+const RETAIL_TABLES = datasetCatalog
+  .all()
+  .map((spec) => spec.table)
+  .join(', ');
 
 async function main(): Promise<number> {
   parseCommandLine(process.argv.slice(2), {});
