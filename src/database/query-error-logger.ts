@@ -28,10 +28,9 @@ export class QueryErrorLogger implements TypeOrmLogger {
     this.logger.log(message);
   }
 
-  log(level: 'log' | 'info' | 'warn', message: unknown): void {
-    if (level === 'warn') this.logger.warn(String(message));
-  }
-
+  // TypeORM's warnings are the pool's idle-connection errors, which every restart of PostgreSQL
+  // (and every clean shutdown) raises; outages are reported where requests meet them.
+  log(): void {}
   logQuery(): void {}
   logQuerySlow(): void {}
   logSchemaBuild(): void {}

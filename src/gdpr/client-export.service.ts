@@ -44,7 +44,7 @@ export class ClientExportService {
       { role: caller.role, claims: caller.claims, keys: 'encryption' },
       async (client) => {
         if (!(await this.exports.exists(client, clientId)))
-          throw notFound(`client ${clientId} does not exist`);
+          throw notFound(`client ${clientId} does not exist or was erased`);
         await this.audit.recordPersonalRead(client, 'clients', [clientId], caller);
       },
     );

@@ -175,7 +175,10 @@ describe('GET /clients/{id}/export (access and portability)', () => {
   it('answers 404 for an unknown client and audits nothing', async () => {
     const before = await auditCount();
     const res = await get('/clients/999/export', 'admin').expect(404);
-    expect(res.body).toMatchObject({ statusCode: 404, message: 'client 999 does not exist' });
+    expect(res.body).toMatchObject({
+      statusCode: 404,
+      message: 'client 999 does not exist or was erased',
+    });
     expect(await auditCount()).toBe(before);
   });
 
