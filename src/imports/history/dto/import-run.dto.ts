@@ -4,34 +4,41 @@ import { DATASET_NAMES } from '../../../catalog/dataset.types';
 import { FAILURE_KINDS, IMPORT_MODES, IMPORT_SOURCES, IMPORT_STATUSES } from '../import-run';
 
 export class ImportCountsDto {
-  @ApiProperty({ description: 'Data rows read: inserted + updated + unchanged + rejected' })
+  @ApiProperty({
+    description: 'Data rows read: inserted + updated + unchanged + rejected',
+    example: 1000,
+  })
   rowsRead!: number;
-  @ApiProperty() inserted!: number;
-  @ApiProperty() updated!: number;
-  @ApiProperty() unchanged!: number;
-  @ApiProperty() rejected!: number;
+  @ApiProperty({ example: 940 }) inserted!: number;
+  @ApiProperty({ example: 35 }) updated!: number;
+  @ApiProperty({ example: 22 }) unchanged!: number;
+  @ApiProperty({ example: 3 }) rejected!: number;
 }
 
 export class RejectedRowDto {
-  @ApiProperty({ description: '1-based line of the record in the file (the header is line 1)' })
+  @ApiProperty({
+    description: '1-based line of the record in the file (the header is line 1)',
+    example: 17,
+  })
   line!: number;
-  @ApiProperty({ type: String, nullable: true }) column!: string | null;
-  @ApiProperty() reason!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'magasin_id' }) column!: string | null;
+  @ApiProperty({ example: 'no magasins row with magasin_id = 999' }) reason!: string;
   @ApiPropertyOptional({ description: 'The offending value; "[redacted]" for personal columns' })
   value?: string;
 }
 
 export class ImportRunDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: DATASET_NAMES }) dataset!: string;
-  @ApiProperty({ enum: IMPORT_SOURCES }) source!: string;
-  @ApiProperty({ enum: IMPORT_MODES }) mode!: string;
-  @ApiProperty() fileName!: string;
-  @ApiProperty() sizeBytes!: number;
+  @ApiProperty({ format: 'uuid', example: '8da36bf3-eb6c-4e0a-b2a2-ec4820b9b4c8' }) id!: string;
+  @ApiProperty({ enum: DATASET_NAMES, example: 'transactions' }) dataset!: string;
+  @ApiProperty({ enum: IMPORT_SOURCES, example: 'upload' }) source!: string;
+  @ApiProperty({ enum: IMPORT_MODES, example: 'default' }) mode!: string;
+  @ApiProperty({ example: 'transactions-2026-11.csv' }) fileName!: string;
+  @ApiProperty({ example: 48213 }) sizeBytes!: number;
   @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of the content' })
   checksum!: string | null;
-  @ApiProperty({ enum: IMPORT_STATUSES }) status!: string;
-  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ enum: IMPORT_STATUSES, example: 'succeeded' }) status!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-27T10:00:00.000Z' })
+  startedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
   @ApiProperty({ type: Number, nullable: true }) durationSeconds!: number | null;
   @ApiProperty({ type: ImportCountsDto }) counts!: ImportCountsDto;
