@@ -92,6 +92,17 @@ const toReport = (r: RunRow, rejections: RejectedRow[]): ImportRun => ({
 const WRITE = { role: 'writer' as const, statementTimeoutMs: 0 };
 const READ = { role: 'writer' as const, readOnly: true };
 
+/** $1..$7 of both run inserts: the run as it was announced. */
+const runValues = (run: NewRun): unknown[] => [
+  run.id,
+  run.dataset,
+  run.source,
+  run.mode,
+  run.fileName,
+  run.sizeBytes,
+  run.checksum,
+];
+
 @Injectable()
 export class ImportRunsRepository {
   constructor(private readonly tx: RoleScopedTransactions) {}
@@ -108,16 +119,7 @@ export class ImportRunsRepository {
                                   finished_at, duration_seconds)
          VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), $8,
                  CASE WHEN $8 = 'skipped' THEN clock_timestamp() END, CASE WHEN $8 = 'skipped' THEN 0 END)`,
-        [
-          run.id,
-          run.dataset,
-          run.source,
-          run.mode,
-          run.fileName,
-          run.sizeBytes,
-          run.checksum,
-          status,
-        ],
+        [...runValues(run), status],
       ),
     );
   }
@@ -164,17 +166,7 @@ export class ImportRunsRepository {
         `INSERT INTO import_runs (id, dataset, source, mode, file_name, size_bytes, checksum, started_at, status,
                                   finished_at, duration_seconds, error, failure_kind)
          VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'failed', clock_timestamp(), 0, $8, $9)`,
-        [
-          run.id,
-          run.dataset,
-          run.source,
-          run.mode,
-          run.fileName,
-          run.sizeBytes,
-          run.checksum,
-          storable(error),
-          failureKind,
-        ],
+        [...runValues(run), storable(error), failureKind],
       ),
     );
   }
