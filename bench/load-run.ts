@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { signRoleToken } from '../src/auth/role-token.service';
 import type { AppConfig } from '../src/config/app-config';
 import type { DatabaseRole } from '../src/auth/database-role';
-import { importFilesIn } from '../src/imports/schedule/import-directory.service';
+import { fileChecksum, importFilesIn } from '../src/imports/schedule/import-directory.service';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';
 import { KindSummary, LOAD_KINDS, LoadKind } from './load-tally';
@@ -136,15 +136,18 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
 interface ImportRunItem {
   source: string;
   fileName: string;
+  checksum: string | null;
   status: string;
   startedAt: string;
   error?: string;
 }
 
 /**
- * Polls GET /imports until every file the scan imports from `dir` has a start-up run that left
- * its data in place (`succeeded`, or `skipped` because that content was imported before). Runs
- * of earlier starts of the service on the same database are ignored.
+ * Polls GET /imports until every file the scan imports from `dir` has its current content in
+ * place: a scheduled run of that content that `succeeded`, or was `skipped` because the content
+ * had been imported before. A run of an earlier start counts when its content is the file's (a
+ * skip is recorded once per content, so a later start may record none); a failure counts only
+ * when it belongs to this start.
  */
 async function waitForStartupImport(
   baseUrl: string,
@@ -153,7 +156,12 @@ async function waitForStartupImport(
   since: number,
   timeoutSeconds: number,
 ): Promise<number> {
-  const wanted = (await importFilesIn(dir)).map((f) => basename(f.path));
+  const wanted = await Promise.all(
+    (await importFilesIn(dir)).map(async (f) => ({
+      name: basename(f.path),
+      checksum: await fileChecksum(f.path),
+    })),
+  );
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
     const res = await fetch(`${baseUrl}/imports?limit=100`, {
@@ -161,17 +169,19 @@ async function waitForStartupImport(
     });
     if (!res.ok) throw new Error(`GET /imports answered ${res.status}`);
     const { items } = (await res.json()) as { items: ImportRunItem[] };
-    // Newest first: the first start-up run of each file is its latest.
-    const latest = new Map<string, ImportRunItem>();
-    for (const run of items) {
-      if (run.source !== 'schedule' || Date.parse(run.startedAt) < since - 1000) continue;
-      if (!latest.has(run.fileName)) latest.set(run.fileName, run);
-    }
-    const failed = [...latest.values()].find((r) => r.status === 'failed');
+    const scheduled = items.filter((run) => run.source === 'schedule');
+    const failed = scheduled.find(
+      (run) => run.status === 'failed' && Date.parse(run.startedAt) >= since - 1000,
+    );
     if (failed)
       throw new Error(`the start-up import of ${failed.fileName} failed: ${failed.error}`);
-    const done = wanted.filter((f) =>
-      ['succeeded', 'skipped'].includes(latest.get(f)?.status ?? ''),
+    const done = wanted.filter((file) =>
+      scheduled.some(
+        (run) =>
+          run.fileName === file.name &&
+          run.checksum === file.checksum &&
+          ['succeeded', 'skipped'].includes(run.status),
+      ),
     );
     if (done.length === wanted.length) return wanted.length;
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -42,7 +42,7 @@ export async function importFilesIn(
   );
 }
 
-async function fileChecksum(path: string): Promise<string> {
+export async function fileChecksum(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
