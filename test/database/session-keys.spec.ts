@@ -6,7 +6,7 @@ import { KPI_DEFINITIONS, KPI_NAMES } from '../../src/kpis/kpi-definitions';
 import { RoleScopedTransactions, SessionKeys } from '../../src/database/role-scoped-transactions';
 import type { DatabaseRole } from '../../src/auth/database-role';
 import { loadRetailFixture } from '../support/retail-fixture';
-import { roleScopedTransactions } from '../support/role-scoped-data-layer';
+import { openSingleConnectionTransactions } from '../../src/database/single-connection-transactions';
 import { TestDatabase } from '../support/test-database';
 
 const PERMISSION_DENIED = expect.objectContaining({ code: '42501' });
@@ -21,7 +21,10 @@ describe('per-transaction keys', () => {
     db = await TestDatabase.create();
     const config = await db.migrate();
     await db.asOwner((c) => loadRetailFixture(c, 3));
-    ({ transactions: tx, close } = await roleScopedTransactions(config));
+    ({ transactions: tx, close } = await openSingleConnectionTransactions(
+      config,
+      'smartretail-test',
+    ));
   });
   afterAll(async () => {
     await close();

@@ -12,7 +12,7 @@ import { recordVisibility, VisibleColumn } from '../../src/catalog/record-visibi
 import { parseRecordQuery } from '../../src/datasets/record-query';
 import { aClient } from '../support/client-factory';
 import { loadRetailFixture, manyClients } from '../support/retail-fixture';
-import { roleScopedTransactions } from '../support/role-scoped-data-layer';
+import { openSingleConnectionTransactions } from '../../src/database/single-connection-transactions';
 import { TestDatabase } from '../support/test-database';
 
 const clients = datasetCatalog.get('clients');
@@ -46,7 +46,10 @@ describe('reads under each database role', () => {
     db = await TestDatabase.create();
     const config = await db.migrate();
     await db.asOwner((c) => loadRetailFixture(c, 3));
-    ({ transactions: tx, close } = await roleScopedTransactions(config));
+    ({ transactions: tx, close } = await openSingleConnectionTransactions(
+      config,
+      'smartretail-test',
+    ));
   });
   afterAll(async () => {
     await close();
