@@ -3,6 +3,7 @@
  * the retention purge, and erasure by crypto-shredding (DELETE /clients/{id}).
  */
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { AuditModule } from '../audit/audit.module';
 import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
 import { ClientErasureController } from './client-erasure.controller';
@@ -12,8 +13,8 @@ import { ClientExportController } from './client-export.controller';
 import { ClientExportRepository } from './client-export.repository';
 import { ClientExportService } from './client-export.service';
 import { RetentionPurgeService } from './retention/retention-purge.service';
-import { RETENTION_TARGETS, RetentionTarget } from './retention/retention-target';
-import { RETENTION_TARGET_CLASSES } from './retention/retention-targets';
+import { RETENTION_TARGETS } from './retention/retention-target';
+import { retentionTargets } from './retention/retention-targets';
 import { retentionMetricProviders } from './retention/retention.metrics';
 import { RetentionScheduler } from './retention/retention.scheduler';
 
@@ -26,12 +27,7 @@ import { RetentionScheduler } from './retention/retention.scheduler';
     ClientExportService,
     ClientErasureRepository,
     ClientErasureService,
-    ...RETENTION_TARGET_CLASSES,
-    {
-      provide: RETENTION_TARGETS,
-      useFactory: (...targets: RetentionTarget[]) => targets,
-      inject: RETENTION_TARGET_CLASSES,
-    },
+    { provide: RETENTION_TARGETS, useFactory: retentionTargets, inject: [AppConfig] },
     ...retentionMetricProviders,
     RetentionPurgeService,
     RetentionScheduler,

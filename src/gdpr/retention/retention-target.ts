@@ -1,7 +1,7 @@
 /**
- * One kind of row the retention purge deletes. Adding a target is one small class implementing
- * this, listed in RETENTION_TARGET_CLASSES (gdpr.module.ts): the purge gives it the advisory
- * lock, the batching, the log line and its metric series.
+ * One kind of row the retention purge deletes. Adding a target is one entry in
+ * retention-targets.ts (or any object implementing this, added there): the purge gives it the
+ * advisory lock, the batching, the log line and its metric series.
  */
 import type { PoolClient } from 'pg';
 
@@ -19,10 +19,12 @@ export interface RetentionTarget {
 
 export const RETENTION_TARGETS = Symbol('RETENTION_TARGETS');
 
+export type PurgeFunction = 'purge_audit_log' | 'purge_import_rejections' | 'purge_import_runs';
+
 /** Calls one of the purge functions of migrations/1795564911000-CreateRetentionPurge.ts. */
 export async function callPurgeFunction(
   client: PoolClient,
-  fn: 'purge_audit_log' | 'purge_import_rejections' | 'purge_import_runs',
+  fn: PurgeFunction,
   cutoff: Date,
   limit: number,
 ): Promise<number> {

@@ -1,50 +1,30 @@
 /**
  * The retention targets, in the order they are purged: rejected rows before their runs (a run
  * is only deleted once it has none left, so no cascade deletes rows behind a batch's back).
+ * Each deletes through its own purge function (migrations/1795564911000-CreateRetentionPurge.ts).
  */
-import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
-import { AppConfig } from '../../config/app-config';
-import { callPurgeFunction, RetentionTarget } from './retention-target';
+import type { AppConfig } from '../../config/app-config';
+import { callPurgeFunction, PurgeFunction, RetentionTarget } from './retention-target';
 
-@Injectable()
-export class ImportRejectionsRetention implements RetentionTarget {
-  readonly name = 'import_rejections';
-  readonly retentionDays: number;
-  constructor(config: AppConfig) {
-    this.retentionDays = config.retention.importHistoryDays;
-  }
-  purgeBatch(client: PoolClient, cutoff: Date, limit: number): Promise<number> {
-    return callPurgeFunction(client, 'purge_import_rejections', cutoff, limit);
-  }
-}
+type RetentionSettings = AppConfig['retention'];
 
-@Injectable()
-export class ImportRunsRetention implements RetentionTarget {
-  readonly name = 'import_runs';
-  readonly retentionDays: number;
-  constructor(config: AppConfig) {
-    this.retentionDays = config.retention.importHistoryDays;
-  }
-  purgeBatch(client: PoolClient, cutoff: Date, limit: number): Promise<number> {
-    return callPurgeFunction(client, 'purge_import_runs', cutoff, limit);
-  }
-}
-
-@Injectable()
-export class AuditLogRetention implements RetentionTarget {
-  readonly name = 'audit_log';
-  readonly retentionDays: number;
-  constructor(config: AppConfig) {
-    this.retentionDays = config.retention.auditDays;
-  }
-  purgeBatch(client: PoolClient, cutoff: Date, limit: number): Promise<number> {
-    return callPurgeFunction(client, 'purge_audit_log', cutoff, limit);
-  }
-}
-
-export const RETENTION_TARGET_CLASSES = [
-  ImportRejectionsRetention,
-  ImportRunsRetention,
-  AuditLogRetention,
+const TARGETS: readonly {
+  name: string;
+  purgeFunction: PurgeFunction;
+  days: (settings: RetentionSettings) => number;
+}[] = [
+  {
+    name: 'import_rejections',
+    purgeFunction: 'purge_import_rejections',
+    days: (s) => s.importHistoryDays,
+  },
+  { name: 'import_runs', purgeFunction: 'purge_import_runs', days: (s) => s.importHistoryDays },
+  { name: 'audit_log', purgeFunction: 'purge_audit_log', days: (s) => s.auditDays },
 ];
+
+export const retentionTargets = (config: AppConfig): RetentionTarget[] =>
+  TARGETS.map(({ name, purgeFunction, days }) => ({
+    name,
+    retentionDays: days(config.retention),
+    purgeBatch: (client, cutoff, limit) => callPurgeFunction(client, purgeFunction, cutoff, limit),
+  }));
