@@ -23,7 +23,9 @@ import { CreateRetentionPurge1795564911000 } from './1795564911000-CreateRetenti
 import { EnvelopeEncryption1795564920000 } from './1795564920000-EnvelopeEncryption';
 import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonalActions';
 import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-RenderEnvelopeProtectionLayer';
+import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalValues';
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
+import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -48,4 +50,6 @@ export const MIGRATIONS = [
   AuditPersonalActions1795564921000,
   RenderEnvelopeProtectionLayer1795564922000,
   IndexDateColumnsForKeysetOrder1795564930000,
+  SealPersonalValues1795564940000,
+  RenderSealedProtectionLayer1795564941000,
 ];

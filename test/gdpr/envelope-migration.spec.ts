@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../migrations';
 import { EnvelopeEncryption1795564920000 } from '../../migrations/1795564920000-EnvelopeEncryption';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { AppConfig } from '../../src/config/app-config';
@@ -11,84 +8,32 @@ import { verifyDatabaseKeys } from '../../src/database/database-key-check';
 import { migrateDatabase } from '../../src/database/database-migrator';
 import { createHttpApplication } from '../../src/http-application';
 import { ImportService } from '../../src/imports/engine/import.service';
-import {
-  copyStagingSql,
-  createStagingSql,
-  insertNewRowsSql,
-} from '../../src/imports/engine/dataset-merge-sql';
 import { clientsCsv } from '../support/client-factory';
+import {
+  decryptedRows,
+  importThroughStaging,
+  previousSchemaDatabase,
+  storedIndexes,
+} from '../support/previous-schema';
 import { insertClients, manyClients } from '../support/retail-fixture';
 import { canonicalKey, inTransaction, TestDatabase, testSecrets } from '../support/test-database';
 
-const PREVIOUS_SCHEMA = MIGRATIONS.slice(0, MIGRATIONS.indexOf(EnvelopeEncryption1795564920000));
 const clients = datasetCatalog.get('clients');
 const direct = manyClients(20, 1);
 const imported = manyClients(30, 101);
-
-/** An empty database brought to the schema before envelope encryption, keys enrolled. */
-async function previousSchemaDatabase(): Promise<{ db: TestDatabase; config: AppConfig }> {
-  const db = await TestDatabase.create('template0');
-  const previous = await new DataSource({
-    type: 'postgres',
-    url: db.ownerUrl,
-    migrations: PREVIOUS_SCHEMA,
-    migrationsTableName: 'migrations',
-    extra: { max: 1 },
-  }).initialize();
-  await previous.runMigrations({ transaction: 'each' });
-  await previous.destroy();
-  const config = db.config();
-  await verifyDatabaseKeys(config);
-  return { db, config };
-}
-
-/** The importer's own staging table and INSERT statement, as the previous version ran them. */
-async function importThroughStaging(owner: Client): Promise<void> {
-  const [header, ...lines] = clientsCsv(imported).trim().split('\n');
-  expect(header.split(',')).toEqual(clients.columns.map((c) => c.name));
-  await inTransaction(owner, { role: 'writer' }, async () => {
-    await owner.query(createStagingSql(clients));
-    const copy = owner.query(copyFrom(copyStagingSql));
-    const rows = lines.map((l, i) => [i + 2, '\\N', '\\N', '\\N', ...l.split(',')].join('\t'));
-    await new Promise<void>((resolve, reject) => {
-      copy.on('finish', resolve).on('error', reject);
-      copy.end(rows.join('\n') + '\n');
-    });
-    for (const statement of insertNewRowsSql(clients)) await owner.query(statement);
-  });
-}
-
-const decryptedRows = (owner: Client) =>
-  inTransaction(
-    owner,
-    { role: 'admin' },
-    async () =>
-      (
-        await owner.query(
-          'SELECT row_to_json(v)::text AS row FROM v_clients_decrypted v ORDER BY client_id',
-        )
-      ).rows,
-  );
-
-const indexes = async (owner: Client) =>
-  (
-    await owner.query(
-      'SELECT client_id, email_hash, pii_digest, email FROM clients ORDER BY client_id',
-    )
-  ).rows as { client_id: number; email_hash: Buffer; pii_digest: Buffer; email: Buffer }[];
 
 describe('envelope encryption migration over a database filled under the previous schema', () => {
   let db: TestDatabase;
   let config: AppConfig;
   let owner: Client;
-  let before: { rows: unknown[]; indexes: Awaited<ReturnType<typeof indexes>> };
+  let before: { rows: unknown[]; indexes: Awaited<ReturnType<typeof storedIndexes>> };
 
   beforeAll(async () => {
-    ({ db, config } = await previousSchemaDatabase());
+    ({ db, config } = await previousSchemaDatabase(EnvelopeEncryption1795564920000));
     owner = await db.connect('owner');
     await insertClients(owner, direct);
-    await importThroughStaging(owner);
-    before = { rows: await decryptedRows(owner), indexes: await indexes(owner) };
+    await importThroughStaging(owner, imported);
+    before = { rows: await decryptedRows(owner), indexes: await storedIndexes(owner) };
     expect(before.rows).toHaveLength(50);
   });
   afterAll(async () => {
@@ -114,7 +59,7 @@ describe('envelope encryption migration over a database filled under the previou
     await migrateDatabase(config);
     await verifyDatabaseKeys(config);
     expect(await decryptedRows(owner)).toEqual(before.rows);
-    const after = await indexes(owner);
+    const after = await storedIndexes(owner);
     expect(
       after.map(({ client_id, email_hash, pii_digest }) => ({ client_id, email_hash, pii_digest })),
     ).toEqual(

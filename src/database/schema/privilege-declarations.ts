@@ -81,10 +81,6 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.encryption_key()', execute: KEY_HOLDERS },
   // analyst computes no blind index (1795564881000-RevokeBlindIndexKeyFromAnalyst.ts).
   { signature: 'smartretail.blind_index_key()', execute: ['admin', 'writer'] },
-  { signature: 'smartretail.cipher_options()', execute: KEY_HOLDERS },
-  { signature: 'smartretail.is_ciphertext(bytea)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.clear_value(bytea,bytea,text)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.seal(bytea,bytea,text,text)', execute: KEY_HOLDERS },
   { signature: 'smartretail.blind_index(text)', execute: KEY_HOLDERS },
   { signature: 'smartretail.pii_digest(text[])', execute: KEY_HOLDERS },
   { signature: 'smartretail.is_iso_date(text)', execute: KEY_HOLDERS },
@@ -95,8 +91,24 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.missing_master_key(integer)', execute: KEY_HOLDERS },
   { signature: 'smartretail.master_key(integer)', execute: KEY_HOLDERS },
   { signature: 'smartretail.unwrap_data_key(bytea,integer)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.unwrapped_data_key(bytea,integer)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.decrypt(bytea,text)', execute: KEY_HOLDERS },
+  // Sealed values (1795564940000-SealPersonalValues.ts): the trigger writes, the views open.
+  ...[
+    'data_key(bytea,integer)',
+    'value_keys(bytea)',
+    'is_sealed(bytea)',
+    'value_tag(bytea,bytea,text)',
+    'unopenable_value(text)',
+    'open_value(bytea,bytea,text)',
+    'unwrapped_value_keys(bytea,integer)',
+  ].map((f): FunctionPrivileges => ({ signature: `smartretail.${f}`, execute: KEY_HOLDERS })),
+  ...[
+    'seal_block(bytea,bytea,bytea)',
+    'clear_text(bytea,bytea,bytea,text)',
+    'needs_sealing(bytea,bytea)',
+  ].map((f): FunctionPrivileges => ({
+    signature: `smartretail.${f}`,
+    execute: ['admin', 'writer'],
+  })),
   { signature: 'smartretail.wrap_data_key(bytea)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.client_data_key(integer)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.retire_master_key_versions()', execute: ['admin'] },

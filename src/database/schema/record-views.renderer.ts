@@ -15,6 +15,7 @@ import {
   type VisibleColumn,
 } from '../../catalog/record-visibility';
 import type { DatabaseRole } from '../../auth/database-role';
+import { sqlLiteral } from '../../catalog/value-rules';
 import { sqlName } from './sql-names';
 
 export interface RenderedView {
@@ -31,7 +32,7 @@ const RECORD_ROLES = (Object.keys(RECORD_ACCESS) as DatabaseRole[]).sort(
 function columnExpression(column: VisibleColumn): string {
   if (!column.personal) return sqlName(column.name);
   const source = sqlName(column.derivedFrom ?? column.name);
-  const clear = `smartretail.decrypt(t.${source}, k.data_key)`;
+  const clear = `smartretail.open_value(t.${source}, k.value_keys, ${sqlLiteral(column.derivedFrom ?? column.name)})`;
   if (column.derivedFrom) {
     // The only reduction the catalog knows: a birth date shown as its year.
     return `extract(year FROM ${clear}::date)::integer AS ${sqlName(column.name)}`;
@@ -41,7 +42,7 @@ function columnExpression(column: VisibleColumn): string {
 }
 
 /**
- * The data key is unwrapped by a PARALLEL SAFE set-returning function (ROWS 1): once per row,
+ * The value keys (migrations/1795564940000-SealPersonalValues.ts) are unwrapped by a PARALLEL SAFE set-returning function (ROWS 1): once per row,
  * in the parallel workers; a scalar expression would be unwrapped once per column. An erased
  * subject's tombstone has no data key (the trigger refuses one that has), so the inner join
  * leaves tombstones out; a filter on erased_at would do the same but, on a table not analysed
@@ -57,7 +58,7 @@ function personalView(spec: DatasetSpec, name: string, columns: VisibleColumn[])
 SELECT ${select.join(',\n       ')}
   FROM ${sqlName(spec.table)} t
   JOIN smartretail.client_keys ck ON ck.client_id = t.${pk}
-  CROSS JOIN LATERAL smartretail.unwrapped_data_key(ck.wrapped_key, ck.master_key_version) k (data_key)`,
+  CROSS JOIN LATERAL smartretail.unwrapped_value_keys(ck.wrapped_key, ck.master_key_version) k (value_keys)`,
   };
 }
 
