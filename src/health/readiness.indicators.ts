@@ -109,8 +109,9 @@ export class ReadinessIndicators {
         const problems = keyStatusProblems(keys.rows);
         if (problems.length) return { failure: problems.join('; ') };
         const roundTrip = await c.query<{ ok: boolean }>(
-          `SELECT pgp_sym_decrypt(pgp_sym_encrypt($1, smartretail.encryption_key(), 'cipher-algo=aes256'),
-                                  smartretail.encryption_key()) = $1 AS ok`,
+          `SELECT convert_from(decrypt_iv(encrypt_iv(convert_to($1, 'UTF8'), k, iv, 'aes-cbc'), k, iv, 'aes-cbc'),
+                               'UTF8') = $1 AS ok
+             FROM (SELECT decode(smartretail.encryption_key(), 'hex') AS k, gen_random_bytes(16) AS iv) s`,
           [PROBE_TEXT],
         );
         // Decrypts one stored value (if any) through the analyst's pseudonymised view.
