@@ -27,7 +27,11 @@ describe('dataset catalog and the migrated protection layer', () => {
     describe(spec.name, () => {
       it('has a trigger that seals exactly the catalog personal columns, in catalog order', async () => {
         const def = await liveFunction(`smartretail.protect_${spec.table}()`);
-        const sealed = [...def.matchAll(/NEW\.(\w+) := smartretail\.seal\(/g)].map((m) => m[1]);
+        const sealed = [
+          ...def.matchAll(
+            /NEW\.(\w+) := block \|\| smartretail\.value_tag\(block, keys, '(\w+)'\)/g,
+          ),
+        ].map((m) => (m[1] === m[2] ? m[1] : `${m[1]} tagged as ${m[2]}`));
         expect(sealed).toEqual(datasetCatalog.personalColumns(spec).map((c) => c.name));
       });
 
