@@ -13,7 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Reviewer's note, what this changes (the format and the conversion of the existing values are
  * the hand-written 1795564940000-SealPersonalValues.ts just before):
  * - protect_clients() seals values with AES-256-CBC and HMAC-SHA256 under keys derived from the
- *   client's data key, with one random IV per value, drawn once per row;
+ *   client's data key, with one random IV per value, drawn once per row, and never plans a
+ *   sequential scan for its key lookups (see the renderer);
  * - v_clients_decrypted and v_clients_pseudonymised open values with open_value;
  * - the new functions get their grants (the writing ones to admin and writer only);
  * - added by hand, last: the OpenPGP helpers nothing uses any more are dropped (schema:check
@@ -35,6 +36,7 @@ CREATE INDEX IF NOT EXISTS clients_email_hash_idx ON clients (email_hash)`);
 CREATE OR REPLACE FUNCTION smartretail.protect_clients() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
+SET enable_seqscan = off
 AS $$
 DECLARE
   dk bytea;
