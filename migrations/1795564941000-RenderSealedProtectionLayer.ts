@@ -15,7 +15,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - protect_clients() seals values with AES-256-CBC and HMAC-SHA256 under keys derived from the
  *   client's data key, with one random IV per value, drawn once per row, and never plans a
  *   sequential scan for its key lookups (see the renderer);
- * - v_clients_decrypted and v_clients_pseudonymised open values with open_value;
+ * - v_clients_decrypted and v_clients_pseudonymised open values with open_value, and join the
+ *   data keys so that a keyset page looks its keys up instead of merge-joining them (see the
+ *   renderer);
  * - the new functions get their grants (the writing ones to admin and writer only);
  * - added by hand, last: the OpenPGP helpers nothing uses any more are dropped (schema:check
  *   refuses a function declared nowhere).
@@ -171,7 +173,7 @@ SELECT t.client_id,
        smartretail.open_value(t.ville, k.value_keys, 'ville') AS ville,
        t.date_inscription
   FROM clients t
-  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
+  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id + 0
   CROSS JOIN LATERAL smartretail.unwrapped_value_keys(ck.wrapped_key, ck.master_key_version) k (value_keys)`);
     await queryRunner.query(`
 CREATE OR REPLACE VIEW v_clients_pseudonymised AS
@@ -181,7 +183,7 @@ SELECT t.client_id,
        smartretail.open_value(t.ville, k.value_keys, 'ville') AS ville,
        t.date_inscription
   FROM clients t
-  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id
+  JOIN smartretail.client_keys ck ON ck.client_id = t.client_id + 0
   CROSS JOIN LATERAL smartretail.unwrapped_value_keys(ck.wrapped_key, ck.master_key_version) k (value_keys)`);
     await queryRunner.query(`
 CREATE OR REPLACE VIEW v_magasins_decrypted AS
