@@ -25,6 +25,7 @@ import { AuditPersonalActions1795564921000 } from './1795564921000-AuditPersonal
 import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-RenderEnvelopeProtectionLayer';
 import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalValues';
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
+import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   SealPersonalValues1795564940000,
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
+  IndexDatesWithoutTheirKey1795564943000,
 ];

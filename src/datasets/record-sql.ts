@@ -70,9 +70,14 @@ class RecordSelection {
     const after = query.after;
     if (after) {
       const comparison = query.order.descending ? '<' : '>';
-      this.keyset = key
-        ? `(${key}, ${pk}) ${comparison} (${this.bind(after.key)}::${this.sqlType(query.order.column)}, ${this.bind(after.id)})`
-        : `${pk} ${comparison} ${this.bind(after.id)}`;
+      if (key) {
+        // The bound on the date alone is what its index scans as a range (see migration
+        // 1795564943000-IndexDatesWithoutTheirKey); the row comparison then cuts inside that date.
+        const at = `${this.bind(after.key)}::${this.sqlType(query.order.column)}`;
+        this.keyset = `${key} ${comparison}= ${at} AND (${key}, ${pk}) ${comparison} (${at}, ${this.bind(after.id)})`;
+      } else {
+        this.keyset = `${pk} ${comparison} ${this.bind(after.id)}`;
+      }
     }
   }
 
@@ -118,7 +123,8 @@ class RecordSelection {
 /**
  * The keyset's order key; undefined when it is the primary key. A nullable column is ordered by
  * coalesce(column, 'infinity'), the expression its index is built on (migration
- * 1795564930000-IndexDateColumnsForKeysetOrder): a keyset key must never be NULL.
+ * 1795564930000-IndexDateColumnsForKeysetOrder, 1795564943000-IndexDatesWithoutTheirKey): a keyset
+ * key must never be NULL.
  */
 function orderKey(spec: DatasetSpec, order: RecordOrder): string | undefined {
   if (order.column === spec.primaryKey) return undefined;
