@@ -37,6 +37,8 @@ export interface RateLimits {
 export interface RetentionSettings {
   importHistoryDays: number;
   auditDays: number;
+  /** Erase clients without a purchase for this long; undefined: never. */
+  inactiveClientDays: number | undefined;
   /** When the purge runs (6 fields, seconds first). */
   cron: string;
   batchRows: number;
@@ -156,6 +158,7 @@ export class AppConfig {
     this.retention = {
       importHistoryDays: env.RETENTION_DAYS_IMPORT_HISTORY ?? 90,
       auditDays: env.RETENTION_DAYS_AUDIT ?? 365,
+      inactiveClientDays: env.RETENTION_DAYS_INACTIVE_CLIENTS,
       cron: env.RETENTION_CRON ?? '0 15 3 * * *',
       batchRows: env.RETENTION_BATCH_ROWS ?? 5_000,
     };

@@ -322,6 +322,22 @@ export class EnvironmentVariables {
   @Max(3650, { message: 'RETENTION_DAYS_AUDIT must be at most 3650 days' })
   RETENTION_DAYS_AUDIT?: number;
 
+  /**
+   * Clients with no purchase for this many days (and signed up before then) are erased, through
+   * the erasure path. Off when unset: erasing customers is the controller's decision.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({
+    message: 'RETENTION_DAYS_INACTIVE_CLIENTS must be an integer number of days (365-3650)',
+  })
+  @Min(365, {
+    message:
+      'RETENTION_DAYS_INACTIVE_CLIENTS must be at least 365 days (a year without a purchase is not inactivity)',
+  })
+  @Max(3650, { message: 'RETENTION_DAYS_INACTIVE_CLIENTS must be at most 3650 days' })
+  RETENTION_DAYS_INACTIVE_CLIENTS?: number;
+
   @IsOptional()
   @Matches(/^(\S+\s+){4,5}\S+$/, {
     message: 'RETENTION_CRON must be a cron expression (5 or 6 fields)',

@@ -12,10 +12,11 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 describe('retention configuration', () => {
-  it('defaults to 90 days of import history and 365 days of audit, purged daily in batches', () => {
+  it('defaults to 90 days of import history and 365 days of audit, purged daily in batches, and keeps inactive clients', () => {
     expect(loadConfig(env(), { embedded: false }).retention).toEqual({
       importHistoryDays: 90,
       auditDays: 365,
+      inactiveClientDays: undefined,
       cron: '0 15 3 * * *',
       batchRows: 5000,
     });
@@ -30,7 +31,17 @@ describe('retention configuration', () => {
     );
   });
 
+  it('erases inactive clients only when asked to, after at least a year', () => {
+    const days = (value: string) =>
+      loadConfig(env({ RETENTION_DAYS_INACTIVE_CLIENTS: value }), { embedded: false }).retention
+        .inactiveClientDays;
+    expect(days('1095')).toBe(1095);
+    expect(() => days('364')).toThrow(/RETENTION_DAYS_INACTIVE_CLIENTS must be at least 365 days/);
+    expect(() => days('3651')).toThrow(/RETENTION_DAYS_INACTIVE_CLIENTS must be at most 3650 days/);
+  });
+
   it.each([
+    ['RETENTION_DAYS_INACTIVE_CLIENTS', 'three years'],
     ['RETENTION_DAYS_IMPORT_HISTORY', '0'],
     ['RETENTION_DAYS_IMPORT_HISTORY', 'ninety'],
     ['RETENTION_BATCH_ROWS', '0'],

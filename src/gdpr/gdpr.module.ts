@@ -5,6 +5,7 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AuditModule } from '../audit/audit.module';
+import { AuditRepository } from '../audit/audit.repository';
 import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
 import { ClientErasureController } from './client-erasure.controller';
 import { ClientErasureRepository } from './client-erasure.repository';
@@ -27,7 +28,11 @@ import { RetentionScheduler } from './retention/retention.scheduler';
     ClientExportService,
     ClientErasureRepository,
     ClientErasureService,
-    { provide: RETENTION_TARGETS, useFactory: retentionTargets, inject: [AppConfig] },
+    {
+      provide: RETENTION_TARGETS,
+      useFactory: retentionTargets,
+      inject: [AppConfig, ClientErasureRepository, AuditRepository],
+    },
     ...retentionMetricProviders,
     RetentionPurgeService,
     RetentionScheduler,

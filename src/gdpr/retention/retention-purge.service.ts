@@ -12,6 +12,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { RoleScopedTransactions } from '../../database/role-scoped-transactions';
+import { RETENTION_ACTOR } from './inactive-clients.target';
 import { RETENTION_TARGETS, RetentionTarget } from './retention-target';
 import { RETENTION_LAST_RUN, RETENTION_PURGED_ROWS } from './retention.metrics';
 
@@ -90,8 +91,10 @@ export class RetentionPurgeService implements OnApplicationShutdown {
     let rows = 0;
     let batches = 0;
     for (;;) {
-      const deleted = await this.transactions.runOn(client, { role: 'admin', keys: 'none' }, (c) =>
-        target.purgeBatch(c, cutoff, limit),
+      const deleted = await this.transactions.runOn(
+        client,
+        { role: 'admin', keys: 'none', claims: { sub: RETENTION_ACTOR } },
+        (c) => target.purgeBatch(c, cutoff, limit),
       );
       batches++;
       rows += deleted;

@@ -2,8 +2,13 @@
  * The retention targets, in the order they are purged: rejected rows before their runs (a run
  * is only deleted once it has none left, so no cascade deletes rows behind a batch's back).
  * Each deletes through its own purge function (migrations/1795564911000-CreateRetentionPurge.ts).
+ * Inactive clients, when configured, go first: their erasures are audited, and the audit purge
+ * that follows only ever removes entries older than its own cutoff.
  */
+import type { AuditRepository } from '../../audit/audit.repository';
 import type { AppConfig } from '../../config/app-config';
+import type { ClientErasureRepository } from '../client-erasure.repository';
+import { inactiveClientsTarget } from './inactive-clients.target';
 import { callPurgeFunction, PurgeFunction, RetentionTarget } from './retention-target';
 
 type RetentionSettings = AppConfig['retention'];
@@ -22,9 +27,22 @@ const TARGETS: readonly {
   { name: 'audit_log', purgeFunction: 'purge_audit_log', days: (s) => s.auditDays },
 ];
 
-export const retentionTargets = (config: AppConfig): RetentionTarget[] =>
-  TARGETS.map(({ name, purgeFunction, days }) => ({
-    name,
-    retentionDays: days(config.retention),
-    purgeBatch: (client, cutoff, limit) => callPurgeFunction(client, purgeFunction, cutoff, limit),
-  }));
+export function retentionTargets(
+  config: AppConfig,
+  erasures: ClientErasureRepository,
+  audit: AuditRepository,
+): RetentionTarget[] {
+  const inactiveDays = config.retention.inactiveClientDays;
+  return [
+    ...(inactiveDays === undefined ? [] : [inactiveClientsTarget(inactiveDays, erasures, audit)]),
+    ...TARGETS.map(({ name, purgeFunction, days }) => ({
+      name,
+      retentionDays: days(config.retention),
+      purgeBatch: (
+        client: Parameters<RetentionTarget['purgeBatch']>[0],
+        cutoff: Date,
+        limit: number,
+      ) => callPurgeFunction(client, purgeFunction, cutoff, limit),
+    })),
+  ];
+}
