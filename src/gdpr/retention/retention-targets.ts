@@ -35,14 +35,11 @@ export function retentionTargets(
   const inactiveDays = config.retention.inactiveClientDays;
   return [
     ...(inactiveDays === undefined ? [] : [inactiveClientsTarget(inactiveDays, erasures, audit)]),
-    ...TARGETS.map(({ name, purgeFunction, days }) => ({
+    ...TARGETS.map(({ name, purgeFunction, days }): RetentionTarget => ({
       name,
       retentionDays: days(config.retention),
-      purgeBatch: (
-        client: Parameters<RetentionTarget['purgeBatch']>[0],
-        cutoff: Date,
-        limit: number,
-      ) => callPurgeFunction(client, purgeFunction, cutoff, limit),
+      purgeBatch: (client, cutoff, limit) =>
+        callPurgeFunction(client, purgeFunction, cutoff, limit),
     })),
   ];
 }
