@@ -19,8 +19,17 @@ export class ClientErasureRepository {
     );
     if (!found.rowCount) return 'unknown';
     if (found.rows[0].erased) return 'already-erased';
-    await client.query('DELETE FROM smartretail.client_keys WHERE client_id = $1', [clientId]);
-    await client.query('UPDATE clients SET erased_at = now() WHERE client_id = $1', [clientId]);
+    await this.eraseLocked(client, [clientId]);
     return 'erased';
+  }
+
+  /** Erases living clients whose rows this transaction already holds locked, in two statements. */
+  async eraseLocked(client: PoolClient, clientIds: number[]): Promise<void> {
+    await client.query('DELETE FROM smartretail.client_keys WHERE client_id = ANY($1::int[])', [
+      clientIds,
+    ]);
+    await client.query('UPDATE clients SET erased_at = now() WHERE client_id = ANY($1::int[])', [
+      clientIds,
+    ]);
   }
 }

@@ -42,8 +42,9 @@ function columnExpression(column: VisibleColumn): string {
 }
 
 /**
- * The value keys (migrations/1795564940000-SealPersonalValues.ts) are unwrapped by a PARALLEL SAFE set-returning function (ROWS 1): once per row,
- * in the parallel workers; a scalar expression would be unwrapped once per column. An erased
+ * The value keys (migrations/1795564940000-SealPersonalValues.ts) are unwrapped by a PARALLEL
+ * SAFE set-returning function (ROWS 1): once per row, in the parallel workers; a scalar
+ * expression would be unwrapped once per column. An erased
  * subject's tombstone has no data key (the trigger refuses one that has), so the inner join
  * leaves tombstones out; a filter on erased_at would do the same but, on a table not analysed
  * yet, its default estimate (0.5% of rows) turns keyset pages into sorts.

@@ -35,8 +35,8 @@ export function inactiveClientsTarget(
         [cutoff.toISOString().slice(0, 10), limit],
       );
       const ids = rows.map((r) => r.client_id);
-      for (const id of ids) await erasures.erase(client, id);
       if (ids.length) {
+        await erasures.eraseLocked(client, ids);
         await audit.recordPersonalAction(client, 'erase', 'clients', ids, {
           requestId: randomUUID(),
           correlationId: 'retention:inactive_clients',
