@@ -4,6 +4,7 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { ImportEngineModule } from '../imports/imports.module';
 import { DatabasePoolMetrics } from './database-pool.metrics';
+import { EventLoopLagMetrics } from './event-loop-lag.metrics';
 import { HttpMetricsMiddleware, httpMetricProviders } from './http-metrics.middleware';
 import { importMetricProviders } from './import-metrics.providers';
 import { ImportMetrics } from './import-metrics.service';
@@ -12,8 +13,8 @@ import { MetricsController } from './metrics.controller';
 import { MetricsPortServer } from './metrics-port.server';
 
 /**
- * Prometheus metrics: imports (from ImportRunEvents), HTTP, the database pool and Node's
- * process metrics. Served at /metrics on the main port, or only on METRICS_PORT when set.
+ * Prometheus metrics: imports (from ImportRunEvents), HTTP, the database pool, the event loop's
+ * lag and Node's process metrics. Served at /metrics on the main port, or only on METRICS_PORT when set.
  */
 /**
  * Node's process metrics, once per process (prom-client's registry is process-wide). The three
@@ -42,6 +43,7 @@ export class MetricsModule implements NestModule {
       ...httpMetricProviders,
       ImportMetrics,
       DatabasePoolMetrics,
+      EventLoopLagMetrics,
       ImportQueueMetrics,
       HttpMetricsMiddleware,
     ];

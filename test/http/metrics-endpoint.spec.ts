@@ -158,6 +158,22 @@ describe('metrics', () => {
     }
   });
 
+  it('reports how late the event loop ran since the previous scrape, reset at each scrape', async () => {
+    await scrape(); // starts a fresh interval
+    // Holds this process's event loop (the app's too) for 300 ms, as a synchronous parse would.
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    const stalled = await scrape();
+    const worst = sample(stalled, 'smartretail_event_loop_lag_seconds{stat="max"}');
+    expect(worst).toBeGreaterThanOrEqual(0.25);
+    for (const stat of ['p50', 'p99'])
+      expect(sample(stalled, `smartretail_event_loop_lag_seconds{stat="${stat}"}`)).toEqual(
+        expect.any(Number),
+      );
+    const next = sample(await scrape(), 'smartretail_event_loop_lag_seconds{stat="max"}');
+    expect(next).toBeLessThan(worst!);
+  });
+
   describe('with METRICS_PORT', () => {
     let separate: INestApplication;
     let metricsPort: number;
