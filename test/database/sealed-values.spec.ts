@@ -62,7 +62,7 @@ describe('sealed personal values: authenticated, bound to their client and colum
   });
 
   it.each([
-    ['a header byte', `set_byte(nom, 3, 2)`],
+    ['a header byte (version 1)', `set_byte(nom, 3, 1)`],
     ['an IV bit', `set_byte(nom, 4, get_byte(nom, 4) # 1)`],
     ['a ciphertext bit', `set_byte(nom, 20, get_byte(nom, 20) # 128)`],
     ['a tag bit', `set_byte(nom, octet_length(nom) - 1, get_byte(nom, octet_length(nom) - 1) # 1)`],
