@@ -136,8 +136,9 @@ async function seedWay(ctx: BenchContext): Promise<number> {
 }
 
 /**
- * The same pgcrypto work as smartretail.protect_clients() on INSERT: a data key's two value keys,
- * one random draw of IVs, 6 seals (AES-256-CBC and an HMAC tag each), 2 HMACs. Measured in one
+ * The same pgcrypto work as an imported client's INSERT: its data key wrapped (the importer) and
+ * unwrapped with its tag checked (the trigger), the value keys derived, one random draw of IVs,
+ * 6 seals bound to the client (AES-256-CBC and an HMAC tag each), 2 HMACs. Measured in one
  * backend (parallel workers off), as a trigger runs, and also as PostgreSQL would run the SELECT
  * on its own with parallel workers, so the comparison is explicit.
  */
@@ -147,14 +148,16 @@ async function cryptoBound(ctx: BenchContext): Promise<{ single: number; paralle
     const columns = ['nom', 'prenom', 'email', 'date_naissance', 'sexe', 'ville'];
     const seal = (col: string, i: number) =>
       `octet_length(smartretail.value_tag(smartretail.seal_block(convert_to(${col}, 'UTF8'), keys,
-         substring(iv FROM ${i * 16 + 1} FOR 16)), keys, '${col}'))`;
+         substring(iv FROM ${i * 16 + 1} FOR 16)), keys, client_id, '${col}'))`;
     // Summing the outputs forces every call: the planner drops unused STABLE results.
     const sql = `SELECT sum(${columns.map(seal).join(' + ')}
                    + octet_length(smartretail.blind_index(email))
                    + octet_length(smartretail.pii_digest(ARRAY[${columns.join(', ')}])))
-               FROM (SELECT p.*, smartretail.value_keys(public.gen_random_bytes(32)) AS keys,
-                            public.gen_random_bytes(${columns.length * 16}) AS iv
-                       FROM bench.clients_plain p OFFSET 0) r`;
+               FROM (SELECT w.*, smartretail.value_keys(smartretail.data_key(client_id, wrapped,
+                              smartretail.encryption_key_version())) AS keys
+                       FROM (SELECT p.*, smartretail.wrap_data_key(p.client_id, public.gen_random_bytes(32)) AS wrapped,
+                                    public.gen_random_bytes(${columns.length * 16}) AS iv
+                               FROM bench.clients_plain p OFFSET 0) w OFFSET 0) r`;
     figures.parallel = perSecond(ctx.rows.clients, await timed(() => c.query(sql)));
     await c.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
     figures.single = perSecond(ctx.rows.clients, await timed(() => c.query(sql)));

@@ -48,7 +48,7 @@ async function createDataKeys(url: string, config: AppConfig): Promise<void> {
     ]);
     await owner.query(
       `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
-       SELECT g, smartretail.wrap_data_key(gen_random_bytes(32)), 1 FROM generate_series(1, $1::int) g`,
+       SELECT g, smartretail.wrap_data_key(g, gen_random_bytes(32)), 1 FROM generate_series(1, $1::int) g`,
       [KEYS],
     );
     await owner.query('COMMIT');

@@ -26,8 +26,10 @@ import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-Rend
 import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalValues';
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
+import { BindValuesToTheirClient1795564970000 } from './1795564970000-BindValuesToTheirClient';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
+import { RenderClientBoundProtectionLayer1795564991000 } from './1795564991000-RenderClientBoundProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -56,4 +58,6 @@ export const MIGRATIONS = [
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
+  BindValuesToTheirClient1795564970000,
+  RenderClientBoundProtectionLayer1795564991000,
 ];

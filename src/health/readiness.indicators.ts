@@ -108,13 +108,17 @@ export class ReadinessIndicators {
         );
         const problems = keyStatusProblems(keys.rows);
         if (problems.length) return { failure: problems.join('; ') };
+        // A value sealed and opened in the stored format (bound to a client id that no client
+        // has), under keys derived from a random data key, as the trigger and the views do.
         const roundTrip = await c.query<{ ok: boolean }>(
-          `SELECT convert_from(decrypt_iv(encrypt_iv(convert_to($1, 'UTF8'), k, iv, 'aes-cbc'), k, iv, 'aes-cbc'),
-                               'UTF8') = $1 AS ok
-             FROM (SELECT decode(smartretail.encryption_key(), 'hex') AS k, gen_random_bytes(16) AS iv) s`,
+          `SELECT smartretail.open_value(b.block || smartretail.value_tag(b.block, b.keys, 0, 'probe'),
+                                         b.keys, 0, 'probe') = $1 AS ok
+             FROM (SELECT keys, smartretail.seal_block(convert_to($1, 'UTF8'), keys, gen_random_bytes(16)) AS block
+                     FROM (SELECT smartretail.value_keys(gen_random_bytes(32)) AS keys) k) b`,
           [PROBE_TEXT],
         );
-        // Decrypts one stored value (if any) through the analyst's pseudonymised view.
+        // Unwraps one stored data key under the master key, checked against its client id, and
+        // opens one stored value (if any) through the analyst's pseudonymised view.
         await c.query('SELECT sexe FROM v_clients_pseudonymised LIMIT 1');
         return roundTrip.rows[0]?.ok === true
           ? {}

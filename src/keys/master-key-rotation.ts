@@ -27,7 +27,12 @@ export interface RotationOutcome {
   rewrapped: number;
 }
 
-/** SKIP LOCKED: a key locked by an erasure is left for a later batch, not waited for. */
+/**
+ * SKIP LOCKED: a key locked by an erasure is left for a later batch, not waited for. Each key
+ * is unwrapped with its client id checked, and wrapped again bound to the same client
+ * (1795564970000-BindValuesToTheirClient.ts): a key moved to another client stops the
+ * rotation with an error naming the client instead of being re-wrapped as that client's.
+ */
 const REWRAP_BATCH = `
   WITH batch AS (
     SELECT client_id FROM smartretail.client_keys
@@ -37,8 +42,8 @@ const REWRAP_BATCH = `
        FOR UPDATE SKIP LOCKED
   )
   UPDATE smartretail.client_keys k
-     SET wrapped_key = smartretail.wrap_data_key(
-           public.decrypt(k.wrapped_key, smartretail.master_key(k.master_key_version), 'aes-cbc/pad:none')),
+     SET wrapped_key = smartretail.wrap_data_key(k.client_id,
+           smartretail.data_key(k.client_id, k.wrapped_key, k.master_key_version)),
          master_key_version = smartretail.encryption_key_version()
     FROM batch
    WHERE k.client_id = batch.client_id`;

@@ -29,7 +29,7 @@ describe('dataset catalog and the migrated protection layer', () => {
         const def = await liveFunction(`smartretail.protect_${spec.table}()`);
         const sealed = [
           ...def.matchAll(
-            /NEW\.(\w+) := block \|\| smartretail\.value_tag\(block, keys, '(\w+)'\)/g,
+            /NEW\.(\w+) := block \|\| smartretail\.value_tag\(block, keys, NEW\.client_id, '(\w+)'\)/g,
           ),
         ].map((m) => (m[1] === m[2] ? m[1] : `${m[1]} tagged as ${m[2]}`));
         expect(sealed).toEqual(datasetCatalog.personalColumns(spec).map((c) => c.name));

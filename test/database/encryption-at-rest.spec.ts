@@ -58,7 +58,7 @@ describe('encryption at rest of personal client data', () => {
       const { rows } = await owner.query<{ wrapped_key: Buffer }>(
         'SELECT wrapped_key FROM smartretail.client_keys WHERE client_id = 1',
       );
-      return unwrapDataKey(rows[0].wrapped_key, canonicalKey(testSecrets().encryptionKey));
+      return unwrapDataKey(rows[0].wrapped_key, canonicalKey(testSecrets().encryptionKey), 1);
     });
     for (const column of PERSONAL_CLIENT_COLUMNS) {
       const bytes = raw[column] as Buffer;
@@ -67,8 +67,9 @@ describe('encryption at rest of personal client data', () => {
       expect(bytes.subarray(0, 4)).toEqual(SEALED_HEADER);
       expect(bytes).toHaveLength(sealedLength(clear));
       // Opened by an implementation of the format apart from the database's, under its column.
-      expect(openSealedValue(bytes, dataKey, column)).toBe(clear);
-      expect(opens(bytes, dataKey, column === 'nom' ? 'prenom' : 'nom')).toBe(false);
+      expect(openSealedValue(bytes, dataKey, 1, column)).toBe(clear);
+      expect(opens(bytes, dataKey, 1, column === 'nom' ? 'prenom' : 'nom')).toBe(false);
+      expect(opens(bytes, dataKey, 2, column)).toBe(false);
     }
   });
 
@@ -164,7 +165,7 @@ describe('encryption at rest of personal client data', () => {
         client.query(
           `INSERT INTO clients (client_id, nom, prenom, email)
            VALUES (10, $1, convert_to('Y', 'UTF8'), convert_to('y@exemple.fr', 'UTF8'))`,
-          [sealValue('X', randomBytes(32), 'nom')],
+          [sealValue('X', randomBytes(32), 10, 'nom')],
         ),
       ),
     ).rejects.toThrow(/Wrong key or corrupt data/);

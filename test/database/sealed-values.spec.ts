@@ -4,7 +4,8 @@ import { aClient, CLIENT_INSERT, clientParams } from '../support/client-factory'
 import { sealValue, unwrapDataKey } from '../support/sealed-value';
 import { canonicalKey, inTransaction, TestDatabase, testSecrets } from '../support/test-database';
 
-const WRONG_KEY = /Wrong key or corrupt data: a (nom|prenom) value does not open/;
+const WRONG_KEY = /Wrong key or corrupt data: a (nom|prenom) value of client 1 does not open/;
+const WRONG_KEY_2 = /Wrong key or corrupt data: a nom value of client 2 does not open/;
 
 /**
  * A sealed value (migrations/1795564940000-SealPersonalValues.ts) opens only unaltered, under
@@ -61,7 +62,7 @@ describe('sealed personal values: authenticated, bound to their client and colum
   });
 
   it.each([
-    ['a header byte', `set_byte(nom, 3, 2)`],
+    ['a header byte (version 1)', `set_byte(nom, 3, 1)`],
     ['an IV bit', `set_byte(nom, 4, get_byte(nom, 4) # 1)`],
     ['a ciphertext bit', `set_byte(nom, 20, get_byte(nom, 20) # 128)`],
     ['a tag bit', `set_byte(nom, octet_length(nom) - 1, get_byte(nom, octet_length(nom) - 1) # 1)`],
@@ -91,30 +92,34 @@ describe('sealed personal values: authenticated, bound to their client and colum
     const { rows } = await owner.query<{ wrapped_key: Buffer }>(
       'SELECT wrapped_key FROM smartretail.client_keys WHERE client_id = 2',
     );
-    const dataKey = unwrapDataKey(rows[0].wrapped_key, canonicalKey(testSecrets().encryptionKey));
+    const dataKey = unwrapDataKey(
+      rows[0].wrapped_key,
+      canonicalKey(testSecrets().encryptionKey),
+      2,
+    );
     await inTransaction(client, { role: 'writer' }, () =>
       client.query('UPDATE clients SET nom = $1 WHERE client_id = 2', [
-        sealValue('Sealed Elsewhere', dataKey, 'nom'),
+        sealValue('Sealed Elsewhere', dataKey, 2, 'nom'),
       ]),
     );
     expect(await readNom(2)).toBe('Sealed Elsewhere');
     await expect(
       inTransaction(client, { role: 'writer' }, () =>
         client.query('UPDATE clients SET nom = $1 WHERE client_id = 2', [
-          sealValue('   ', dataKey, 'nom'),
+          sealValue('   ', dataKey, 2, 'nom'),
         ]),
       ),
     ).rejects.toThrow('clients.nom must not be empty');
     await expect(
       inTransaction(client, { role: 'writer' }, () =>
         client.query('UPDATE clients SET nom = $1 WHERE client_id = 2', [
-          sealValue('Forged', randomBytes(32), 'nom'),
+          sealValue('Forged', randomBytes(32), 2, 'nom'),
         ]),
       ),
-    ).rejects.toThrow(WRONG_KEY);
+    ).rejects.toThrow(WRONG_KEY_2);
   });
 
-  it('reads nothing under another master key: an error, not a wrong value', async () => {
+  it('reads nothing under another master key: an error naming the client, not a wrong value', async () => {
     await expect(
       inTransaction(client, { role: 'admin' }, async () => {
         await client.query(`SELECT set_config('smartretail.encryption_key', $1, true)`, [
@@ -122,6 +127,6 @@ describe('sealed personal values: authenticated, bound to their client and colum
         ]);
         return client.query('SELECT nom FROM v_clients_decrypted WHERE client_id = 1');
       }),
-    ).rejects.toThrow(WRONG_KEY);
+    ).rejects.toThrow(/Wrong key or corrupt data: the data key of client 1 does not open/);
   });
 });

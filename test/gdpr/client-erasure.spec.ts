@@ -32,7 +32,7 @@ async function kpis(owner: Client): Promise<Record<string, unknown>> {
 
 /** Tries to open `value` of `column` under a key (hex), as anyone holding a copy would. */
 const decrypts = (value: Buffer, key: string, column: string): boolean =>
-  opens(value, Buffer.from(key, 'hex'), column);
+  opens(value, Buffer.from(key, 'hex'), ERASED, column);
 
 describe('right to erasure: DELETE /clients/{id}', () => {
   let h: ImportHarness;
@@ -92,7 +92,8 @@ describe('right to erasure: DELETE /clients/{id}', () => {
     // ... and not under any data key that still exists, unwrapped with the master key.
     const keys = await inTransaction(owner, {}, async () =>
       owner.query<{ client_id: number; data_key: string }>(
-        `SELECT client_id, smartretail.unwrap_data_key(wrapped_key, master_key_version) AS data_key
+        `SELECT client_id,
+                encode(smartretail.data_key(client_id, wrapped_key, master_key_version), 'hex') AS data_key
            FROM smartretail.client_keys`,
       ),
     );
@@ -103,7 +104,7 @@ describe('right to erasure: DELETE /clients/{id}', () => {
     // master key; crypto-shredding reaches such a backup only once the master key is rotated.
     const backedUpKey = await inTransaction(owner, {}, async () =>
       owner.query<{ data_key: string }>(
-        `SELECT smartretail.unwrap_data_key(wrapped_key, master_key_version) AS data_key
+        `SELECT encode(smartretail.data_key(client_id, wrapped_key, master_key_version), 'hex') AS data_key
            FROM client_keys_backup WHERE client_id = $1`,
         [ERASED],
       ),

@@ -82,7 +82,7 @@ describe('envelope encryption migration over a database filled under the previou
     const keys = await inTransaction(owner, {}, async () =>
       owner.query<{ n: number; distinct_keys: number; versions: number[] }>(
         `SELECT count(*)::int AS n,
-                count(DISTINCT smartretail.unwrap_data_key(wrapped_key, master_key_version))::int AS distinct_keys,
+                count(DISTINCT smartretail.data_key(client_id, wrapped_key, master_key_version))::int AS distinct_keys,
                 array_agg(DISTINCT master_key_version) AS versions
            FROM smartretail.client_keys`,
       ),

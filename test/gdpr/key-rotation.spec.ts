@@ -24,11 +24,23 @@ const defined = (env: Environment): Record<string, string> =>
 
 /** How many clients' e-mails open under `masterKey`, the way someone holding a dump would try. */
 async function openedWith(owner: Client, masterKey: string): Promise<number> {
-  const { rows } = await owner.query<{ email: Buffer; wrapped_key: Buffer }>(
-    'SELECT c.email, k.wrapped_key FROM clients c JOIN smartretail.client_keys k USING (client_id)',
+  const { rows } = await owner.query<{ client_id: number; email: Buffer; wrapped_key: Buffer }>(
+    `SELECT client_id, c.email, k.wrapped_key
+       FROM clients c JOIN smartretail.client_keys k USING (client_id)`,
   );
-  return rows.filter((r) => opens(r.email, unwrapDataKey(r.wrapped_key, masterKey), 'email'))
-    .length;
+  const opened = (r: (typeof rows)[number]) => {
+    try {
+      return opens(
+        r.email,
+        unwrapDataKey(r.wrapped_key, masterKey, r.client_id),
+        r.client_id,
+        'email',
+      );
+    } catch {
+      return false;
+    }
+  };
+  return rows.filter(opened).length;
 }
 
 const versions = async (owner: Client) =>

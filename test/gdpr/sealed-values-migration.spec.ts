@@ -16,7 +16,12 @@ import {
   storedIndexes,
 } from '../support/previous-schema';
 import { insertClients, manyClients } from '../support/retail-fixture';
-import { openSealedValue, SEALED_HEADER, unwrapDataKey } from '../support/sealed-value';
+import {
+  openSealedValue,
+  SEALED_HEADER,
+  unwrapDataKey,
+  unwrapFormatOneDataKey,
+} from '../support/sealed-value';
 import { canonicalKey, inTransaction, TestDatabase, testSecrets } from '../support/test-database';
 
 const clients = datasetCatalog.get('clients');
@@ -87,7 +92,6 @@ describe('sealed values migration over a database filled under the previous (Ope
     await migrateDatabase(config);
     await verifyDatabaseKeys(config);
     expect(await decryptedRows(owner)).toEqual(before.rows);
-    expect(await wrappedKeys(owner)).toEqual(before.keys);
     const after = await storedIndexes(owner);
     const beside = (rows: typeof after) =>
       rows.map(({ client_id, email_hash, pii_digest }) => ({ client_id, email_hash, pii_digest }));
@@ -96,8 +100,14 @@ describe('sealed values migration over a database filled under the previous (Ope
     // Opened apart from the database, with each client's unchanged data key.
     const master = canonicalKey(testSecrets().encryptionKey);
     const keyOf = new Map(
-      before.keys.map((k) => [k.client_id, unwrapDataKey(k.wrapped_key, master)]),
+      before.keys.map((k) => [k.client_id, unwrapFormatOneDataKey(k.wrapped_key, master)]),
     );
+    // Re-wrapped since (1795564970000-BindValuesToTheirClient.ts), the same data keys.
+    const rewrapped = (await wrappedKeys(owner)).map((k) => [
+      k.client_id,
+      unwrapDataKey(k.wrapped_key, master, k.client_id),
+    ]);
+    expect(new Map(rewrapped as [number, Buffer][])).toEqual(keyOf);
     const clear = new Map(
       (before.rows as { row: string }[]).map((r) => {
         const row = JSON.parse(r.row) as Record<string, string | number | null>;
@@ -115,7 +125,7 @@ describe('sealed values migration over a database filled under the previous (Ope
           continue;
         }
         expect(value?.subarray(0, 4)).toEqual(SEALED_HEADER);
-        expect(openSealedValue(value as Buffer, keyOf.get(id) as Buffer, column)).toBe(
+        expect(openSealedValue(value as Buffer, keyOf.get(id) as Buffer, id, column)).toBe(
           String(expected),
         );
       }

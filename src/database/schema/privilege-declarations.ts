@@ -90,26 +90,27 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.encryption_key_version()', execute: KEY_HOLDERS },
   { signature: 'smartretail.missing_master_key(integer)', execute: KEY_HOLDERS },
   { signature: 'smartretail.master_key(integer)', execute: KEY_HOLDERS },
-  { signature: 'smartretail.unwrap_data_key(bytea,integer)', execute: KEY_HOLDERS },
-  // Sealed values (1795564940000-SealPersonalValues.ts): the trigger writes, the views open.
+  // Sealed values (1795564940000-SealPersonalValues.ts), bound to their client with their data
+  // keys (1795564970000-BindValuesToTheirClient.ts): the trigger writes, the views open.
   ...[
-    'data_key(bytea,integer)',
+    'data_key(integer,bytea,integer)',
+    'unopenable_data_key(integer)',
     'value_keys(bytea)',
-    'is_sealed(bytea)',
-    'value_tag(bytea,bytea,text)',
-    'unopenable_value(text)',
-    'open_value(bytea,bytea,text)',
-    'unwrapped_value_keys(bytea,integer)',
-  ].map((f): FunctionPrivileges => ({ signature: `smartretail.${f}`, execute: KEY_HOLDERS })),
-  ...[
+    // Computes with the keys it is given, nothing more; readiness seals a probe as analyst.
     'seal_block(bytea,bytea,bytea)',
-    'clear_text(bytea,bytea,bytea,text)',
-    'needs_sealing(bytea,bytea)',
-  ].map((f): FunctionPrivileges => ({
-    signature: `smartretail.${f}`,
-    execute: ['admin', 'writer'],
-  })),
-  { signature: 'smartretail.wrap_data_key(bytea)', execute: ['admin', 'writer'] },
+    'is_sealed(bytea)',
+    'value_tag(bytea,bytea,integer,text)',
+    'unopenable_value(integer,text)',
+    'open_value(bytea,bytea,integer,text)',
+    'unwrapped_value_keys(integer,bytea,integer)',
+  ].map((f): FunctionPrivileges => ({ signature: `smartretail.${f}`, execute: KEY_HOLDERS })),
+  ...['clear_text(bytea,bytea,bytea,integer,text)', 'needs_sealing(bytea,bytea)'].map(
+    (f): FunctionPrivileges => ({
+      signature: `smartretail.${f}`,
+      execute: ['admin', 'writer'],
+    }),
+  ),
+  { signature: 'smartretail.wrap_data_key(integer,bytea)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.client_data_key(integer)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.retire_master_key_versions()', execute: ['admin'] },
   // Key check values (1795564830000-CreateKeyCheckValues.ts).

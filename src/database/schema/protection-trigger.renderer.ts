@@ -96,14 +96,15 @@ function blindIndexes(blind: ColumnSpec[]): string[] {
 const IV_BYTES = 16;
 
 /**
- * Seals a value in the format of migrations/1795564940000-SealPersonalValues.ts, written out
- * here rather than through a sealing function: a function call per value cost 6 µs a row.
+ * Seals a value in the format of migrations/1795564940000-SealPersonalValues.ts, bound to its
+ * client by 1795564970000-BindValuesToTheirClient.ts, written out here rather than through a
+ * sealing function: a function call per value cost 6 µs a row.
  */
-function sealStatement(c: ColumnSpec, index: number): string {
+function sealStatement(pk: string, c: ColumnSpec, index: number): string {
   const iv = `substring(iv FROM ${index * IV_BYTES + 1} FOR ${IV_BYTES})`;
   return `  IF smartretail.needs_sealing(NEW.${c.name}, OLD.${c.name}) THEN
     block := smartretail.seal_block(NEW.${c.name}, keys, ${iv});
-    NEW.${c.name} := block || smartretail.value_tag(block, keys, ${sqlLiteral(c.name)});
+    NEW.${c.name} := block || smartretail.value_tag(block, keys, NEW.${pk}, ${sqlLiteral(c.name)});
   END IF;`;
 }
 
@@ -129,7 +130,7 @@ function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
     // The subject's own data key, looked up and unwrapped in one query (the importer creates
     // keys beforehand, set-based); created here on a first write by anyone else, or again on
     // reinstatement.
-    `  SELECT smartretail.data_key(wrapped_key, master_key_version) INTO dk
+    `  SELECT smartretail.data_key(NEW.${pk}, wrapped_key, master_key_version) INTO dk
     FROM smartretail.client_keys WHERE client_id = NEW.${pk};
   IF NOT FOUND THEN
     dk := pg_catalog.decode(smartretail.client_data_key(NEW.${pk}), 'hex');
@@ -138,12 +139,12 @@ function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
   iv := public.gen_random_bytes(${personal.length * IV_BYTES});`,
     step(
       (c) =>
-        `  ${clearVar(c)} := smartretail.clear_text(NEW.${c.name}, OLD.${c.name}, keys, ${sqlLiteral(c.name)});`,
+        `  ${clearVar(c)} := smartretail.clear_text(NEW.${c.name}, OLD.${c.name}, keys, NEW.${pk}, ${sqlLiteral(c.name)});`,
     ),
     '',
     ...validations(table, personal),
     '',
-    step(sealStatement),
+    step((c, i) => sealStatement(pk, c, i)),
     '',
     ...blindIndexes(blind),
     // Same array, same order as the importer's digest (src/imports/dataset-merge-sql.ts).

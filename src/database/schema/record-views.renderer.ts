@@ -29,10 +29,11 @@ const RECORD_ROLES = (Object.keys(RECORD_ACCESS) as DatabaseRole[]).sort(
   (a, b) => Number(RECORD_ACCESS[b] === 'clear') - Number(RECORD_ACCESS[a] === 'clear'),
 );
 
-function columnExpression(column: VisibleColumn): string {
+/** `pk`: the row's client id, which a value's tag covers (1795564970000-BindValuesToTheirClient.ts). */
+function columnExpression(column: VisibleColumn, pk?: string): string {
   if (!column.personal) return sqlName(column.name);
   const source = sqlName(column.derivedFrom ?? column.name);
-  const clear = `smartretail.open_value(t.${source}, k.value_keys, ${sqlLiteral(column.derivedFrom ?? column.name)})`;
+  const clear = `smartretail.open_value(t.${source}, k.value_keys, t.${pk}, ${sqlLiteral(column.derivedFrom ?? column.name)})`;
   if (column.derivedFrom) {
     // The only reduction the catalog knows: a birth date shown as its year.
     return `extract(year FROM ${clear}::date)::integer AS ${sqlName(column.name)}`;
@@ -55,7 +56,9 @@ function columnExpression(column: VisibleColumn): string {
  */
 function personalView(spec: DatasetSpec, name: string, columns: VisibleColumn[]): RenderedView {
   const pk = sqlName(spec.primaryKey);
-  const select = columns.map((c) => (c.personal ? columnExpression(c) : `t.${sqlName(c.name)}`));
+  const select = columns.map((c) =>
+    c.personal ? columnExpression(c, pk) : `t.${sqlName(c.name)}`,
+  );
   return {
     dataset: spec.name,
     name: sqlName(name),
@@ -63,7 +66,7 @@ function personalView(spec: DatasetSpec, name: string, columns: VisibleColumn[])
 SELECT ${select.join(',\n       ')}
   FROM ${sqlName(spec.table)} t
   JOIN smartretail.client_keys ck ON ck.client_id = t.${pk} + 0
-  CROSS JOIN LATERAL smartretail.unwrapped_value_keys(ck.wrapped_key, ck.master_key_version) k (value_keys)`,
+  CROSS JOIN LATERAL smartretail.unwrapped_value_keys(ck.client_id, ck.wrapped_key, ck.master_key_version) k (value_keys)`,
   };
 }
 
@@ -73,7 +76,7 @@ function view(spec: DatasetSpec, name: string, columns: VisibleColumn[]): Render
     dataset: spec.name,
     name: sqlName(name),
     sql: `CREATE OR REPLACE VIEW ${sqlName(name)} AS
-SELECT ${columns.map(columnExpression).join(',\n       ')}
+SELECT ${columns.map((c) => columnExpression(c)).join(',\n       ')}
   FROM ${sqlName(spec.table)}`,
   };
 }

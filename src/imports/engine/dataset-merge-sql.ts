@@ -103,7 +103,7 @@ export function createDataKeysSql(spec: DatasetSpec): string[] | null {
   return [
     missingKeysSql(KEYLESS_TABLE, spec.primaryKey, 'smartretail.client_keys', 'client_id'),
     `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
-     SELECT ${pk}, smartretail.wrap_data_key(public.gen_random_bytes(32)),
+     SELECT ${pk}, smartretail.wrap_data_key(${pk}, public.gen_random_bytes(32)),
             smartretail.encryption_key_version()
        FROM ${KEYLESS_TABLE}`,
   ];
