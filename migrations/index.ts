@@ -28,6 +28,8 @@ import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-Ind
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
+import { FindUnopenableValues1795564985000 } from './1795564985000-FindUnopenableValues';
+import { RenderIntegrityReportingProtectionLayer1795564993000 } from './1795564993000-RenderIntegrityReportingProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -56,4 +58,6 @@ export const MIGRATIONS = [
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
+  FindUnopenableValues1795564985000,
+  RenderIntegrityReportingProtectionLayer1795564993000,
 ];

@@ -8,6 +8,7 @@ const CLIS: [string, string][] = [
   ['token', 'token.js'],
   ['data:generate', 'generate-data.js'],
   ['migration:run', 'migrate.js'],
+  ['keys:verify', 'verify-keys.js'],
   ['bench', '../../bench/cli/bench.js'],
   ['bench:read', '../../bench/cli/bench-read.js'],
   ['load', '../../bench/cli/load.js'],
