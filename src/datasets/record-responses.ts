@@ -130,6 +130,8 @@ export function streamCsv(
       }
       body.end();
     }).catch(async (error: unknown) => {
+      // Sent whole, then the commit failed (e.g. the service stopping): nothing left to cut.
+      if (body.writableEnded) return;
       const answer = await failed(error, streamed, answered);
       const failure = answer instanceof Error ? answer : new Error(String(answer));
       if (answered) body.destroy(failure);

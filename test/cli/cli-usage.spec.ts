@@ -9,6 +9,8 @@ const CLIS: [string, string][] = [
   ['data:generate', 'generate-data.js'],
   ['migration:run', 'migrate.js'],
   ['keys:verify', 'verify-keys.js'],
+  ['db:backup', 'backup-database.js'],
+  ['db:restore', 'restore-database.js'],
   ['bench', '../../bench/cli/bench.js'],
   ['bench:read', '../../bench/cli/bench-read.js'],
   ['load', '../../bench/cli/load.js'],
