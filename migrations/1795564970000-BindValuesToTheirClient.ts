@@ -71,7 +71,7 @@ const WRAP_AUTHENTICATION_BLOCKS = kdfBlocks('smartretail.wk', 3, 4);
  * each value opened as format 1 and sealed as format 2. That needs the master key in the
  * migrator's session, verified against the key check value first. The views depend on the
  * functions replaced here, so they are dropped here and created again, calling the new ones,
- * by the generated migration that follows (1795564991000-RenderClientBoundProtectionLayer.ts),
+ * by the generated migration that follows (1795564995000-RenderClientBoundProtectionLayer.ts),
  * in the same migrateDatabase; the trigger is replaced there too.
  *
  * Measured (README, "Sealed values"): the trigger's cost per inserted row and a decrypted read

@@ -29,7 +29,8 @@ import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDat
 import { BindValuesToTheirClient1795564970000 } from './1795564970000-BindValuesToTheirClient';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
-import { RenderClientBoundProtectionLayer1795564991000 } from './1795564991000-RenderClientBoundProtectionLayer';
+import { FindUnopenableValues1795564985000 } from './1795564985000-FindUnopenableValues';
+import { RenderClientBoundProtectionLayer1795564995000 } from './1795564995000-RenderClientBoundProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -59,5 +60,6 @@ export const MIGRATIONS = [
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
   BindValuesToTheirClient1795564970000,
-  RenderClientBoundProtectionLayer1795564991000,
+  FindUnopenableValues1795564985000,
+  RenderClientBoundProtectionLayer1795564995000,
 ];

@@ -14,6 +14,8 @@ export enum DomainErrorCode {
   Unavailable = 'UNAVAILABLE',
   RequestTimeout = 'REQUEST_TIMEOUT',
   TooManyRequests = 'TOO_MANY_REQUESTS',
+  /** A stored value failed its integrity check: the operator's problem, a 500 for the caller. */
+  IntegrityFailure = 'INTEGRITY_FAILURE',
 }
 
 export class DomainError extends Error {

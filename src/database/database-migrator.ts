@@ -6,6 +6,9 @@
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import { datasetCatalog } from '../catalog/dataset-catalog';
+import { recordVisibility } from '../catalog/record-visibility';
+import { renderProtectionLayer } from './schema/protection-layer';
 import type { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
 import { scramSha256Verifier } from './scram-verifier';
@@ -58,6 +61,7 @@ export async function migrateDatabase(config: MigrationTarget): Promise<string[]
       if (config.encryptionKey)
         await setSessionKeys(dataSource, config.encryptionKey, config.encryptionKeyVersion ?? 1);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
+      await restoreLostPrivileges(dataSource);
       for (const role of ['app_user', 'grafana'] as const) {
         await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
       }
@@ -67,6 +71,35 @@ export async function migrateDatabase(config: MigrationTarget): Promise<string[]
     }
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/**
+ * A database restored with `pg_restore --no-privileges` (or `-x`) has every object but none of
+ * its grants: the service's roles cannot even reach the smartretail schema ("permission denied
+ * for schema smartretail"), and functions are back to PostgreSQL's default EXECUTE for PUBLIC.
+ * Migrations have all run there, so nothing else would put the grants back: when the roles have
+ * lost their schema usage, the declared privileges (the same statements the generated migrations
+ * hold, revoke-all then grant) are applied again, in one transaction.
+ */
+async function restoreLostPrivileges(owner: DataSource): Promise<void> {
+  const rows = await owner.query<{ intact: boolean }[]>(
+    `SELECT bool_and(has_schema_privilege(r, s, 'USAGE')) AS intact
+       FROM unnest(ARRAY['admin', 'writer', 'analyst']) r, unnest(ARRAY['public', 'smartretail']) s`,
+  );
+  if (rows[0].intact) return;
+  const { grants } = renderProtectionLayer(datasetCatalog, recordVisibility);
+  const runner = owner.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    await runner.query(`SET LOCAL search_path = public`);
+    for (const statement of grants) await runner.query(statement);
+    await runner.commitTransaction();
+  } catch (error) {
+    await runner.rollbackTransaction();
+    throw error;
+  } finally {
+    await runner.release();
   }
 }
 

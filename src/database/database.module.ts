@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
 import { urlForRole } from './connection-url';
+import { IntegrityFailureReporter } from './integrity-failure-reporter';
 import { RoleScopedTransactions } from './role-scoped-transactions';
 import { sslOptions } from './ssl-options';
 import { TransactionInterrupter } from './transaction-interrupter';
@@ -36,7 +37,7 @@ import { QueryErrorLogger } from './query-error-logger';
       }),
     }),
   ],
-  providers: [RoleScopedTransactions, TransactionInterrupter],
-  exports: [RoleScopedTransactions, TransactionInterrupter],
+  providers: [RoleScopedTransactions, TransactionInterrupter, IntegrityFailureReporter],
+  exports: [RoleScopedTransactions, TransactionInterrupter, IntegrityFailureReporter],
 })
 export class DatabaseModule {}

@@ -13,6 +13,7 @@ import {
   plannedCountSql,
   RecordSource,
   rowsSql,
+  windowIdsSql,
 } from './record-sql';
 
 export type RecordRow = Record<string, unknown>;
@@ -85,28 +86,50 @@ export class DatasetsRepository {
     return { total: rows[0].total, before: rows[0].before, mode, exact: true };
   }
 
-  /**
-   * Streams the rows through a server-side cursor, `STREAM_BATCH_ROWS` at a time: memory stays
-   * one batch whatever the export's size, and each FETCH is its own statement, so the
-   * statement timeout bounds a batch, not the whole download. `take` returns false to stop
-   * (the client went away).
-   */
-  async eachBatch(
+  /** Primary keys of the rows from `offset`, `count` of them, without opening any value. */
+  async windowIds(
     client: PoolClient,
     source: RecordSource,
     query: RecordQuery,
-    take: (rows: RecordRow[]) => Promise<boolean>,
-  ): Promise<void> {
+    offset: number,
+    count: number,
+  ): Promise<number[]> {
+    const { rows } = await client.query<{ ids: number[] }>(
+      windowIdsSql(source, query, offset, count),
+    );
+    return rows[0].ids;
+  }
+
+  /**
+   * Streams the rows through a server-side cursor, `STREAM_BATCH_ROWS` at a time: memory stays
+   * one batch whatever the export's size, and each FETCH is its own statement, so the
+   * statement timeout bounds a batch, not the whole download. The caller stops by not asking
+   * for the next batch (`return()`), which closes the cursor.
+   */
+  async *batches(
+    client: PoolClient,
+    source: RecordSource,
+    query: RecordQuery,
+  ): AsyncGenerator<RecordRow[]> {
     const { text, values } = rowsSql(source, query);
     await client.query(`DECLARE records_stream NO SCROLL CURSOR FOR ${text}`, values);
-    for (;;) {
-      const { rows } = await client.query<RecordRow>(
-        `FETCH FORWARD ${STREAM_BATCH_ROWS} FROM records_stream`,
-      );
-      if (rows.length === 0 || !(await take(rows))) break;
-      if (rows.length < STREAM_BATCH_ROWS) break;
+    let open = true;
+    try {
+      for (;;) {
+        const { rows } = await client.query<RecordRow>(
+          `FETCH FORWARD ${STREAM_BATCH_ROWS} FROM records_stream`,
+        );
+        if (rows.length === 0) break;
+        yield rows;
+        if (rows.length < STREAM_BATCH_ROWS) break;
+      }
+    } catch (error) {
+      // The transaction is aborted: CLOSE would fail too, and the rollback closes the cursor.
+      open = false;
+      throw error;
+    } finally {
+      if (open) await client.query('CLOSE records_stream');
     }
-    await client.query('CLOSE records_stream');
   }
 
   private async planned(

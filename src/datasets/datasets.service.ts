@@ -3,7 +3,7 @@
  * query in one transaction under the caller's own database role, and audit clear personal data
  * in that same transaction, whatever the format.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { Readable } from 'node:stream';
 import { AuditRepository } from '../audit/audit.repository';
@@ -12,12 +12,19 @@ import { DatasetCatalog, SQL_TYPES } from '../catalog/dataset-catalog';
 import { DatasetSpec } from '../catalog/dataset.types';
 import { recordVisibility, RECORD_ACCESS } from '../catalog/record-visibility';
 import { forbidden, notFound } from '../common/domain-error';
+import { IntegrityFailureReporter } from '../database/integrity-failure-reporter';
 import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
-import { DatasetsRepository, RecordCount, RecordRow } from './datasets.repository';
+import { DEFAULT_PAGE_SIZE } from '../common/query/page-size';
+import {
+  DatasetsRepository,
+  RecordCount,
+  RecordRow,
+  STREAM_BATCH_ROWS,
+} from './datasets.repository';
 import { RecordSource } from './record-sql';
-import { parseRecordQuery, usableParameters } from './record-query';
+import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
 import { RecordRequest } from './record-format';
-import { contentRangeHeaders, jsonPage, streamCsv } from './record-responses';
+import { contentRangeHeaders, CsvFailure, jsonPage, streamCsv } from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
 
 /** What the controller sends: headers, and a body that is JSON text or a CSV stream. */
@@ -31,11 +38,14 @@ export type Auditor = ((client: PoolClient, ids: number[]) => Promise<void>) | u
 
 @Injectable()
 export class DatasetsService {
+  private readonly logger = new Logger('DatasetsService');
+
   constructor(
     private readonly catalog: DatasetCatalog,
     private readonly transactions: RoleScopedTransactions,
     private readonly records: DatasetsRepository,
     private readonly audit: AuditRepository,
+    private readonly integrity: IntegrityFailureReporter,
   ) {}
 
   describeCatalog(caller: Caller): DatasetCatalogEntryDto[] {
@@ -97,6 +107,7 @@ export class DatasetsService {
         query,
         (work) => this.inTransaction(caller, spec, work),
         count,
+        this.csvFailure(caller, source, query),
       );
     }
     const { body, served, counted } = await this.inTransaction(
@@ -107,7 +118,13 @@ export class DatasetsService {
         if (audit) await audit(client, result.served);
         return { ...result, counted: await count(client) };
       },
-    );
+    ).catch(async (error: unknown) => {
+      // The page read limit + 1 rows, to know whether another page follows.
+      const rows = (query.limit ?? DEFAULT_PAGE_SIZE) + 1;
+      throw await this.explain(error, caller, source, (client) =>
+        this.records.windowIds(client, source, query, 0, rows),
+      );
+    });
     return {
       headers: {
         'Content-Type': 'application/json; charset=utf-8',
@@ -123,9 +140,53 @@ export class DatasetsService {
       const found = await this.records.byId(client, source, id);
       if (audit) await audit(client, found ? [id] : []);
       return found;
+    }).catch(async (error: unknown) => {
+      throw await this.explain(error, caller, source, () => Promise.resolve([id]));
     });
     if (!row) throw notFound(`${source.spec.name} has no record ${id}`);
     return row;
+  }
+
+  /**
+   * A CSV read that failed: before the answer, the error becomes the answer; after it, the
+   * stream is cut, and the log says after how many rows and why.
+   */
+  private csvFailure(caller: Caller, source: RecordSource, query: RecordQuery): CsvFailure {
+    return async (error, rows, answered) => {
+      const batch = Math.min(STREAM_BATCH_ROWS, (query.limit ?? Infinity) - rows);
+      const after = answered
+        ? `(the CSV of ${source.spec.name} was cut after ${rows} row(s))`
+        : undefined;
+      const answer = await this.explain(
+        error,
+        caller,
+        source,
+        (client) => this.records.windowIds(client, source, query, rows, batch),
+        after,
+      );
+      if (answered && answer === error) {
+        const why = error instanceof Error ? error.message : String(error);
+        this.logger.error(`[${caller.requestId}] ${after}: ${why}`);
+      }
+      return answer;
+    };
+  }
+
+  private explain(
+    error: unknown,
+    caller: Caller,
+    source: RecordSource,
+    rowKeys: (client: PoolClient) => Promise<readonly number[]>,
+    after?: string,
+  ): Promise<unknown> {
+    return this.integrity.explain(error, {
+      source,
+      role: caller.role,
+      keys: this.keysFor(source.spec, caller),
+      requestId: caller.requestId,
+      rowKeys,
+      after,
+    });
   }
 
   /**

@@ -74,11 +74,19 @@ function write(stream: PassThrough, chunk: string): Promise<boolean> {
 }
 
 /**
- * Answers once the transaction has counted and written its audit row (for the exact ids the
- * stream will send, read in the same snapshot), then keeps the transaction open while the rows
- * stream, as fast as the client reads. A client that leaves stops the stream; the transaction
- * still commits, so its audit row stays. A failure after the headers destroys the stream: the
- * client sees a cut response, never a CSV that looks complete.
+ * What a failed CSV read becomes: `rows` were already streamed before the batch that failed;
+ * `answered` says whether the headers had been sent. Returns the error to answer with.
+ */
+export type CsvFailure = (error: unknown, rows: number, answered: boolean) => Promise<unknown>;
+
+/**
+ * Answers once the transaction has counted, written its audit row (for the exact ids the stream
+ * will send, read in the same snapshot) and read the first batch, then keeps the transaction
+ * open while the rest streams, as fast as the client reads. A failure before the answer (a
+ * value of the first batch that does not open, say) is a clean error answer; after it, the
+ * stream is destroyed: the client sees a cut response (curl exit 18, no final chunk), never a
+ * CSV that looks complete, and `failed` logs why. A client that leaves stops the stream; the
+ * transaction still commits, so its audit row stays.
  */
 export function streamCsv(
   records: DatasetsRepository,
@@ -86,10 +94,12 @@ export function streamCsv(
   query: RecordQuery,
   inTransaction: InTransaction,
   count: (client: PoolClient) => Promise<RecordCount | undefined>,
+  failed: CsvFailure,
 ): Promise<RecordAnswer> {
   const body = new PassThrough();
   return new Promise((resolve, reject) => {
     let answered = false;
+    let streamed = 0;
     inTransaction(async (client, audit) => {
       const counted = await count(client);
       if (audit) await audit(client, await records.ids(client, source, query));
@@ -97,6 +107,8 @@ export function streamCsv(
         counted?.exact === true
           ? Math.min(query.limit ?? Infinity, counted.total - counted.before)
           : undefined;
+      const batches = records.batches(client, source, query);
+      let next = await batches.next();
       body.write(`${source.columns.map((c) => spreadsheetSafeCell(c.name)).join(',')}\r\n`);
       resolve({
         headers: {
@@ -107,12 +119,21 @@ export function streamCsv(
         body,
       });
       answered = true;
-      await records.eachBatch(client, source, query, (batch) =>
-        write(body, batch.map((row) => csvLine(source, row)).join('')),
-      );
+      while (!next.done) {
+        const batch = next.value;
+        if (!(await write(body, batch.map((row) => csvLine(source, row)).join('')))) {
+          await batches.return(undefined);
+          return;
+        }
+        streamed += batch.length;
+        next = await batches.next();
+      }
       body.end();
-    }).catch((error: unknown) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
+    }).catch(async (error: unknown) => {
+      // Sent whole, then the commit failed (e.g. the service stopping): nothing left to cut.
+      if (body.writableEnded) return;
+      const answer = await failed(error, streamed, answered);
+      const failure = answer instanceof Error ? answer : new Error(String(answer));
       if (answered) body.destroy(failure);
       else reject(failure);
     });

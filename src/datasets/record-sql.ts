@@ -178,6 +178,26 @@ export function idsSql(source: RecordSource, query: RecordQuery): SqlStatement {
   };
 }
 
+/**
+ * The primary keys of `count` rows of the query from position `offset` (cursor included), read
+ * without opening any personal value (filters and order are on clear columns): the rows a failed
+ * page or CSV batch covered, where a value that does not open is then looked for.
+ */
+export function windowIdsSql(
+  source: RecordSource,
+  query: RecordQuery,
+  offset: number,
+  count: number,
+): SqlStatement {
+  const s = new RecordSelection(source, query);
+  const pk = col(source.spec.primaryKey);
+  const from = s.from();
+  return {
+    text: `SELECT ARRAY(SELECT ${pk} ${from} ORDER BY ${s.orderBy} LIMIT ${s.bind(count)} OFFSET ${s.bind(offset)}) AS ids`,
+    values: s.values,
+  };
+}
+
 /** Rows matching the filters (cursor aside), and how many come before the cursor. */
 export function exactCountSql(source: RecordSource, query: RecordQuery): SqlStatement {
   const s = new RecordSelection(source, query);

@@ -6,14 +6,18 @@
  * and commits; only then does the second read and stream the data. A document therefore never
  * leaves without its audit entry, even if the stream fails half-way (the entry then records an
  * export that was attempted, the safe side). The second is READ ONLY and reads every part through
- * cursors in one transaction, so memory stays bounded by a page of rows.
+ * cursors in one transaction, so memory stays bounded by a page of rows. The answer waits for
+ * the client's own row, the only part with personal values: a value of it that does not open is
+ * a clean 500 (the log names the column), not a cut stream.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { AuditRepository } from '../audit/audit.repository';
 import type { Caller } from '../auth/caller';
 import { notFound } from '../common/domain-error';
+import { recordVisibility } from '../catalog/record-visibility';
+import { IntegrityFailureReporter } from '../database/integrity-failure-reporter';
 import { RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { ClientExportRepository } from './client-export.repository';
 import { CLIENT_EXPORT_FORMAT, CLIENT_EXPORT_VERSION } from './dto/client-export.dto';
@@ -31,12 +35,17 @@ async function drained(out: PassThrough): Promise<void> {
   await Promise.race([once(out, 'drain'), closed]);
 }
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 @Injectable()
 export class ClientExportService {
+  private readonly logger = new Logger('ClientExportService');
+
   constructor(
     private readonly transactions: RoleScopedTransactions,
     private readonly exports: ClientExportRepository,
     private readonly audit: AuditRepository,
+    private readonly integrity: IntegrityFailureReporter,
   ) {}
 
   async export(caller: Caller, clientId: number): Promise<ClientExport> {
@@ -49,15 +58,49 @@ export class ClientExportService {
       },
     );
     const content = new PassThrough();
-    this.transactions
-      .run({ role: caller.role, readOnly: true, claims: caller.claims, keys: 'encryption' }, (c) =>
-        this.write(content, this.document(c, caller, clientId)),
-      )
-      .then(
-        () => content.end(),
-        (error: Error) => content.destroy(error),
-      );
+    let started = false;
+    await new Promise<void>((answer, fail) => {
+      this.transactions
+        .run(
+          { role: caller.role, readOnly: true, claims: caller.claims, keys: 'encryption' },
+          async (c) => {
+            const chunks = this.document(c, caller, clientId);
+            const first = await chunks.next();
+            started = true;
+            answer();
+            if (!first.done) content.write(first.value);
+            await this.write(content, chunks);
+          },
+        )
+        .then(
+          () => content.end(),
+          async (error: Error) => {
+            if (!started) return fail(asError(await this.explain(error, caller, clientId)));
+            // A reader that left is not a failure worth a log line.
+            if (!content.destroyed)
+              this.logger.error(
+                `[${caller.requestId}] the export of client ${clientId} was cut: ${error.message}`,
+              );
+            content.destroy(error);
+          },
+        );
+    });
     return { fileName: `client-${clientId}-export.json`, content };
+  }
+
+  private explain(error: Error, caller: Caller, clientId: number): Promise<unknown> {
+    const spec = this.exports.plan.subject;
+    return this.integrity.explain(error, {
+      source: {
+        spec,
+        view: recordVisibility.viewFor(spec, 'admin')!,
+        columns: recordVisibility.visibleColumns(spec, 'admin'),
+      },
+      role: caller.role,
+      keys: 'encryption',
+      requestId: caller.requestId,
+      rowKeys: () => Promise.resolve([clientId]),
+    });
   }
 
   private async write(out: PassThrough, chunks: AsyncGenerator<string>): Promise<void> {

@@ -110,6 +110,12 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
       execute: ['admin', 'writer'],
     }),
   ),
+  // Integrity diagnosis (1795564985000-FindUnopenableValues.ts): which stored values of some
+  // rows do not open, never the values; the readers of personal views call it on a failed read.
+  {
+    signature: 'smartretail.unopenable_values(text,text,text[],integer[])',
+    execute: ['admin', 'analyst'],
+  },
   { signature: 'smartretail.wrap_data_key(integer,bytea)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.client_data_key(integer)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.retire_master_key_versions()', execute: ['admin'] },

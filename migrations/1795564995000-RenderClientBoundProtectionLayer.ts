@@ -10,8 +10,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Functions and views are replaced in place; privileges are revoked from every managed role,
  * then granted as declared, so the result does not depend on what earlier migrations granted.
  */
-export class RenderClientBoundProtectionLayer1795564991000 implements MigrationInterface {
-  name = 'RenderClientBoundProtectionLayer1795564991000';
+export class RenderClientBoundProtectionLayer1795564995000 implements MigrationInterface {
+  name = 'RenderClientBoundProtectionLayer1795564995000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
@@ -474,6 +474,10 @@ REVOKE ALL ON FUNCTION smartretail.needs_sealing(bytea,bytea) FROM PUBLIC, admin
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.needs_sealing(bytea,bytea) TO admin, writer`);
     await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.unopenable_values(text,text,text[],integer[]) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.unopenable_values(text,text,text[],integer[]) TO admin, analyst`);
+    await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.wrap_data_key(integer,bytea) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.wrap_data_key(integer,bytea) TO admin, writer`);
@@ -555,7 +559,7 @@ $$`);
     // The previous protection layer is the one the earlier migrations and generated files wrote;
     // rendering it back would need the previous catalog. Restore a backup, or generate forward.
     throw new Error(
-      'RenderClientBoundProtectionLayer1795564991000 cannot be reverted: generate a new migration instead',
+      'RenderClientBoundProtectionLayer1795564995000 cannot be reverted: generate a new migration instead',
     );
   }
 }
