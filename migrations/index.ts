@@ -27,6 +27,7 @@ import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalVal
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
 import { BindValuesToTheirClient1795564970000 } from './1795564970000-BindValuesToTheirClient';
+import { CleanPersonalRejections1795564950000 } from './1795564950000-CleanPersonalRejections';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 import { FindUnopenableValues1795564985000 } from './1795564985000-FindUnopenableValues';
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
+  CleanPersonalRejections1795564950000,
   BindValuesToTheirClient1795564970000,
   FindUnopenableValues1795564985000,
   RenderClientBoundProtectionLayer1795564995000,

@@ -17,8 +17,13 @@ export interface CorpusCase {
   counts?: Partial<ImportCounts>;
   /** Every rejection as [line, column, reason]. */
   rejections?: [number, string, string][];
-  /** Values stored with the rejections, when they matter (personal ones are `[redacted]`). */
-  values?: (string | null)[];
+  /**
+   * Values stored with the rejections, when they matter: a dataset with personal data keeps
+   * none (undefined), whichever column the cell was read as.
+   */
+  values?: (string | undefined)[];
+  /** The rejections' `valueShape` (length and character classes of the refused cell). */
+  shapes?: (string | undefined)[];
   warnings?: string[];
 }
 
@@ -89,7 +94,7 @@ export const CORPUS: CorpusCase[] = [
     status: 201,
     counts: { rowsRead: 2, inserted: 2 },
     warnings: [
-      `unknown column(s) ignored: ${Array.from({ length: 20 }, (_, i) => `extra_${i + 1}`).join(', ')} and 9972 more`,
+      `unknown column(s) ignored at position(s) ${Array.from({ length: 20 }, (_, i) => i + 9).join(', ')} and 9972 more (not named: the dataset holds personal data)`,
     ],
   },
   // Header
@@ -164,7 +169,8 @@ export const CORPUS: CorpusCase[] = [
     status: 201,
     counts: { rowsRead: 3, inserted: 2, rejected: 1 },
     rejections: [[3, 'nom', 'holds a NUL byte']],
-    values: ['[redacted]'],
+    values: [undefined],
+    shapes: ['10 characters: digits, letters, control or invisible characters'],
   },
   {
     file: 'magasins_nul_byte.csv',
@@ -173,6 +179,7 @@ export const CORPUS: CorpusCase[] = [
     counts: { rowsRead: 2, inserted: 1, rejected: 1 },
     rejections: [[3, 'nom', 'holds a NUL byte']],
     values: ['Ma\u2400l'],
+    shapes: ['4 characters: letters, control or invisible characters'],
   },
   {
     file: 'clients_invalid_utf8_mid.csv',
@@ -180,7 +187,7 @@ export const CORPUS: CorpusCase[] = [
     status: 201,
     counts: { rowsRead: 4, inserted: 3, rejected: 1 },
     rejections: [[4, 'prenom', BAD_BYTES]],
-    values: ['[redacted]'],
+    values: [undefined],
   },
   {
     file: 'clients_utf16le_bom.csv',
@@ -242,7 +249,9 @@ export const CORPUS: CorpusCase[] = [
       [5, 'date_inscription', BAD_DATE],
       [6, 'date_inscription', BAD_DATE],
     ],
-    values: ['[redacted]', '[redacted]', '2024-13-01', '0000-01-01'],
+    // date_inscription is not a personal column, but a shifted row would put personal text there.
+    values: [undefined, undefined, undefined, undefined],
+    shapes: Array(4).fill('10 characters: digits, punctuation'),
   },
   {
     file: 'clients_invisible_emails.csv',
@@ -262,7 +271,8 @@ export const CORPUS: CorpusCase[] = [
     status: 201,
     counts: { rowsRead: 2, inserted: 1, rejected: 1 },
     rejections: [[3, 'nom', 'longer than 1000 characters']],
-    values: ['[redacted]'],
+    values: [undefined],
+    shapes: ['51202 characters: letters, other letters'],
   },
   {
     file: 'clients_formula_values.csv',
@@ -280,7 +290,8 @@ export const CORPUS: CorpusCase[] = [
     status: 201,
     counts: { rowsRead: 2, inserted: 1, rejected: 1 },
     rejections: [[3, 'client_id', 'not an integer']],
-    values: ['=1+1'],
+    values: [undefined],
+    shapes: ['4 characters: digits, punctuation'],
   },
   {
     file: 'magasins_formula_injection.csv',
@@ -430,6 +441,44 @@ export const CORPUS: CorpusCase[] = [
       [4, 'client_id', 'superseded by line 5 (same client_id)'],
     ],
     warnings: ['client_id 3161 appears on lines 2, 4, 5: line 5 wins'],
+  },
+  // Shifted rows and headers: personal text outside the personal columns
+  {
+    file: 'clients_shifted_row.csv',
+    dataset: 'clients',
+    status: 201,
+    counts: { rowsRead: 3, inserted: 1, rejected: 2 },
+    rejections: [
+      [3, 'date_inscription', BAD_DATE],
+      [4, 'client_id', 'not an integer'],
+    ],
+    values: [undefined, undefined],
+    shapes: ['22 characters: letters, @, punctuation', '10 characters: letters'],
+  },
+  {
+    file: 'clients_shifted_header.csv',
+    dataset: 'clients',
+    status: 201,
+    counts: { rowsRead: 3, inserted: 1, rejected: 2 },
+    rejections: [
+      [3, 'ignored column 9', '10 fields expected, 8 found'],
+      [4, 'field 11 (after ignored column 10)', '10 fields expected, 11 found'],
+    ],
+    values: [undefined, undefined],
+    shapes: [undefined, undefined],
+    warnings: [
+      'unknown column(s) ignored at position(s) 9, 10 (not named: the dataset holds personal data)',
+    ],
+  },
+  {
+    file: 'magasins_shifted_row.csv',
+    dataset: 'magasins',
+    status: 201,
+    counts: { rowsRead: 2, inserted: 1, rejected: 1 },
+    rejections: [[3, 'magasin_id', 'not an integer']],
+    // A dataset without personal data keeps the refused cell: it helps the operator find it.
+    values: ['Lyon Nord'],
+    shapes: ['9 characters: letters, spaces'],
   },
   // Size
   {

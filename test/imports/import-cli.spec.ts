@@ -67,6 +67,23 @@ describe('npm run import (CLI)', () => {
     expect(await count(`SELECT count(*) AS n FROM clients WHERE client_id > 60`)).toBe(0);
   });
 
+  it('prints the warnings and rejections of shifted clients files without a personal value', async () => {
+    const { code, output } = await finished(
+      runCli(db, [
+        '--dataset',
+        'clients',
+        fixture('not-ok/clients_shifted_row.csv'),
+        fixture('not-ok/clients_shifted_header.csv'),
+      ]),
+    );
+    expect(code).toBe(0);
+    expect(output).toMatch(/line 3 \[date_inscription\]: not a valid date/);
+    expect(output).toMatch(/line 4 \[client_id\]: not an integer/);
+    expect(output).toMatch(/warning: unknown column\(s\) ignored at position\(s\) 9, 10 /);
+    expect(output).toMatch(/line 3 \[ignored column 9\]: 10 fields expected, 8 found/);
+    expect(output).not.toMatch(/zq|1931-07-13/i);
+  });
+
   it('leaves no partial data when killed mid-file, and the next import marks the run interrupted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-crash-'));
     const big = join(dir, 'clients.csv');

@@ -173,16 +173,31 @@ describe('POST /datasets/{dataset}/imports and the import history API', () => {
 
   it('serves every rejection as CSV with formula-looking cells defused', async () => {
     const res = await http()
-      .post('/datasets/clients/imports')
-      .attach('file', fixture('not-ok/clients_formula_values.csv'))
+      .post('/datasets/produits/imports')
+      .attach('file', fixture('not-ok/produits_formula_values.csv'))
       .expect(201);
     expect(res.body.counts).toMatchObject({ inserted: 1, rejected: 2 });
     const csv = await http().get(`/imports/${res.body.id}/rejections`).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.text).toBe(
-      'line,column,reason,value\n' +
-        `3,client_id,not an integer,"'=HYPERLINK(""http://evil"")"\n` +
-        "4,client_id,not an integer,'@SUM(1)\n",
+      'line,column,reason,value,value_shape\n' +
+        `2,produit_id,not an integer,"'=HYPERLINK(""http://evil"")","25 characters: letters, punctuation"\n` +
+        '3,produit_id,not an integer,\'@SUM(1),"7 characters: digits, letters, @, punctuation"\n',
+    );
+    await http().get('/imports/00000000-0000-4000-8000-000000000000/rejections').expect(404);
+  });
+
+  it('serves the rejections of a dataset with personal data with shapes, never values', async () => {
+    const res = await http()
+      .post('/datasets/clients/imports')
+      .attach('file', fixture('not-ok/clients_formula_values.csv'))
+      .expect(201);
+    expect(res.body.counts).toMatchObject({ inserted: 1, rejected: 2 });
+    const csv = await http().get(`/imports/${res.body.id}/rejections`).expect(200);
+    expect(csv.text).toBe(
+      'line,column,reason,value,value_shape\n' +
+        '3,client_id,not an integer,,"25 characters: letters, punctuation"\n' +
+        '4,client_id,not an integer,,"7 characters: digits, letters, @, punctuation"\n',
     );
     await http().get('/imports/00000000-0000-4000-8000-000000000000/rejections').expect(404);
   });

@@ -46,7 +46,9 @@ export async function importThroughStaging(owner: Client, rows: ClientRow[]): Pr
   await inTransaction(owner, { role: 'writer' }, async () => {
     await owner.query(createStagingSql(clients));
     const copy = owner.query(copyFrom(copyStagingSql));
-    const staged = lines.map((l, i) => [i + 2, '\\N', '\\N', '\\N', ...l.split(',')].join('\t'));
+    const staged = lines.map((l, i) =>
+      [i + 2, '\\N', '\\N', '\\N', '\\N', ...l.split(',')].join('\t'),
+    );
     await new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve).on('error', reject);
       copy.end(staged.join('\n') + '\n');

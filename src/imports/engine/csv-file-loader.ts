@@ -141,7 +141,7 @@ export class CsvFileLoader {
     const header = await records.next();
     if (header.done) throw invalidInput(`${this.spec.name}: the file is empty (no header line)`);
     const mapping = mapHeader(this.spec, header.value.fields);
-    const warnings = unknownColumnsWarning(mapping.unknown);
+    const warnings = unknownColumnsWarning(this.spec, mapping.unknown);
     const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields, {
       decimalComma: format.delimiter !== ',',
     });

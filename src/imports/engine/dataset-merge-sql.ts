@@ -15,15 +15,15 @@ const stagingType = (c: ColumnSpec): string => (c.personal ? 'text' : SQL_TYPES[
 export function createStagingSql(spec: DatasetSpec): string {
   const columns = spec.columns.map((c) => `${c.name} ${stagingType(c)}`).join(', ');
   // ON COMMIT DROP: the staging table lives exactly as long as the file's transaction.
-  return `CREATE TEMP TABLE ${STAGING_TABLE} (line integer NOT NULL, reject_column text, reject_reason text, reject_value text, ${columns}) ON COMMIT DROP`;
+  return `CREATE TEMP TABLE ${STAGING_TABLE} (line integer NOT NULL, reject_column text, reject_reason text, reject_value text, reject_shape text, ${columns}) ON COMMIT DROP`;
 }
 
 export const copyStagingSql = `COPY ${STAGING_TABLE} FROM STDIN`;
 
 /** Rows refused while parsing go to the run's rejections, then out of staging. */
 export const moveParseRejectionsSql = {
-  record: `INSERT INTO import_rejections (run_id, line, column_name, reason, value)
-   SELECT $1, line, reject_column, reject_reason, reject_value FROM ${STAGING_TABLE}
+  record: `INSERT INTO import_rejections (run_id, line, column_name, reason, value, value_shape)
+   SELECT $1, line, reject_column, reject_reason, reject_value, reject_shape FROM ${STAGING_TABLE}
    WHERE reject_reason IS NOT NULL`,
   drop: `DELETE FROM ${STAGING_TABLE} WHERE reject_reason IS NOT NULL`,
 };

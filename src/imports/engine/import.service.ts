@@ -17,6 +17,7 @@ import { RoleScopedTransactions, TransactionScope } from '../../database/role-sc
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
+import { databaseRefusal } from './database-refusal';
 import { ImportLock } from './import-lock';
 import type {
   FailureKind,
@@ -183,7 +184,7 @@ export class ImportService implements BeforeApplicationShutdown {
     client: PoolClient,
   ): Promise<ImportResult> {
     const kind = failureKind(error);
-    const failure = kind === 'input' ? this.asInputFailure(error, id) : undefined;
+    const failure = kind === 'input' ? this.asInputFailure(request.dataset, error, id) : undefined;
     if (kind === 'internal')
       this.logger.error(`Import ${id} of ${request.fileName} failed`, (error as Error).stack);
     const outcome: RunOutcome = {
@@ -291,14 +292,11 @@ export class ImportService implements BeforeApplicationShutdown {
     }
   }
 
-  private asInputFailure(error: unknown, id: string): DomainError {
+  private asInputFailure(spec: DatasetSpec, error: unknown, id: string): DomainError {
     if (error instanceof DomainError) {
       return new DomainError(error.code, error.message, { ...error.details, importId: id });
     }
-    // Messages of data errors name columns and constraints; the trigger's never echo values.
-    return invalidInput(`the database refused the file: ${(error as Error).message}`, {
-      importId: id,
-    });
+    return invalidInput(databaseRefusal(spec, error as Error), { importId: id });
   }
 
   /** Pass the import's connection: an import never holds a second one. */

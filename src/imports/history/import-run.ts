@@ -38,8 +38,13 @@ export interface RejectedRow {
   line: number;
   column: string | null;
   reason: string;
-  /** The offending value, or "[redacted]" for personal columns; absent when not applicable. */
+  /**
+   * The offending value, for datasets without personal data (capped at 200 characters). A
+   * dataset with personal data never has one, except the integer key of an erased subject.
+   */
   value?: string;
+  /** The refused cell's length and character classes ("12 characters: letters, @"), never its content. */
+  valueShape?: string;
 }
 
 export interface ImportRun {

@@ -53,7 +53,11 @@ export class ImportRunsController {
   @Roles('admin', 'writer')
   @ApiOperation({ summary: 'Every rejection of a run, as CSV (formula-injection-safe)' })
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'line,column,reason,value', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description:
+      'line,column,reason,value,value_shape: value is empty for a dataset with personal data, value_shape describes the cell without its content',
+    schema: { type: 'string' },
+  })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such run' })
   @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)

@@ -1,6 +1,7 @@
 /**
  * The SQL of the import history. Runs are written as `writer` (the importer's role) and read
- * as whichever role asks; rejections never hold personal plaintext (see staging-row-encoder).
+ * as whichever role asks; rejections of a dataset with personal data never hold a cell of the
+ * file, only its shape (see staging-row-encoder).
  */
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
@@ -88,6 +89,8 @@ const toReport = (r: RunRow, rejections: RejectedRow[]): ImportRun => ({
   ...(r.error ? { error: r.error } : {}),
   ...(r.failure_kind ? { failureKind: r.failure_kind } : {}),
 });
+
+const REJECTION_COLUMNS = `line, column_name AS "column", reason, value, value_shape AS "valueShape"`;
 
 const WRITE = { role: 'writer' as const, statementTimeoutMs: 0 };
 const READ = { role: 'writer' as const, readOnly: true };
@@ -218,11 +221,11 @@ export class ImportRunsRepository {
       const run = await c.query<RunRow>(`SELECT * FROM import_runs WHERE id = $1`, [id]);
       if (!run.rowCount) return undefined;
       const rejections = await c.query<RejectedRow>(
-        `SELECT line, column_name AS "column", reason, value FROM import_rejections
+        `SELECT ${REJECTION_COLUMNS} FROM import_rejections
          WHERE run_id = $1 ORDER BY line LIMIT ${INLINE_REJECTIONS}`,
         [id],
       );
-      return toReport(run.rows[0], rejections.rows.map(withoutNullValue));
+      return toReport(run.rows[0], rejections.rows.map(withoutNulls));
     };
     return client ? this.tx.runOn(client, READ, read) : this.tx.run(READ, read);
   }
@@ -251,14 +254,14 @@ export class ImportRunsRepository {
         async (c) =>
           (
             await c.query<RejectedRow>(
-              `SELECT line, column_name AS "column", reason, value FROM import_rejections
+              `SELECT ${REJECTION_COLUMNS} FROM import_rejections
              WHERE run_id = $1 AND line > $2 ORDER BY line LIMIT ${page}`,
               [id, after],
             )
           ).rows,
       );
       if (!rows.length) return;
-      await onPage(rows.map(withoutNullValue));
+      await onPage(rows.map(withoutNulls));
       after = rows[rows.length - 1].line;
       if (rows.length < page) return;
     }
@@ -271,7 +274,12 @@ export class ImportRunsRepository {
  */
 const storable = (text: string): string => text.replace(/\0/g, '\uFFFD');
 
-function withoutNullValue(r: RejectedRow): RejectedRow {
-  const { value, ...rest } = r;
-  return value === null || value === undefined ? rest : { ...rest, value };
+/** `value` and `valueShape` are absent, not null, when a rejection has none (the API's shape). */
+function withoutNulls(r: RejectedRow): RejectedRow {
+  const { value, valueShape, ...rest } = r;
+  return {
+    ...rest,
+    ...(value === null || value === undefined ? {} : { value }),
+    ...(valueShape === null || valueShape === undefined ? {} : { valueShape }),
+  };
 }

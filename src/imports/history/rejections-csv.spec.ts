@@ -11,7 +11,14 @@ describe('rejections CSV', () => {
 
   it('quotes cells holding delimiters, quotes or line breaks', () => {
     expect(rejectionCsvLine({ line: 3, column: 'nom', reason: 'a, "b"', value: 'x' })).toBe(
-      '3,nom,"a, ""b""",x\n',
+      '3,nom,"a, ""b""",x,\n',
+    );
+  });
+
+  it('ends with the shape of the cell, the value empty for a dataset with personal data', () => {
+    const valueShape = '22 characters: letters, @, punctuation';
+    expect(rejectionCsvLine({ line: 3, column: 'ville', reason: 'r', valueShape })).toBe(
+      `3,ville,r,,"${valueShape}"\n`,
     );
   });
 });

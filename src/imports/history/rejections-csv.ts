@@ -5,7 +5,8 @@
 import { spreadsheetSafeCell as safeCell } from '../../common/csv-cell';
 import type { RejectedRow } from './import-run';
 
-export const REJECTIONS_CSV_HEADER = 'line,column,reason,value\n';
+/** value_shape is last: readers of the four original columns keep working. */
+export const REJECTIONS_CSV_HEADER = 'line,column,reason,value,value_shape\n';
 
 export const rejectionCsvLine = (r: RejectedRow): string =>
-  `${r.line},${safeCell(r.column)},${safeCell(r.reason)},${safeCell(r.value)}\n`;
+  `${r.line},${safeCell(r.column)},${safeCell(r.reason)},${safeCell(r.value)},${safeCell(r.valueShape)}\n`;

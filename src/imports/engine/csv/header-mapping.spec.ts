@@ -1,5 +1,5 @@
 import { datasetCatalog } from '../../../catalog/dataset-catalog';
-import { mapHeader, unknownColumnsWarning } from './header-mapping';
+import { ignoredColumnName, mapHeader, unknownColumnsWarning } from './header-mapping';
 
 const refusal = (dataset: 'clients' | 'produits', header: string[]) => {
   try {
@@ -29,10 +29,26 @@ describe('mapping a header to catalog columns', () => {
     );
   });
 
-  it('caps the warning about unknown columns', () => {
-    const unknown = Array.from({ length: 25 }, (_, i) => `c${i}`);
-    expect(unknownColumnsWarning(unknown)).toEqual([
-      `unknown column(s) ignored: ${unknown.slice(0, 20).join(', ')} and 5 more`,
+  it('caps the warning about unknown columns, which names them for a dataset without personal data', () => {
+    const header = ['produit_id', 'nom', 'prix', ...Array.from({ length: 25 }, (_, i) => `c${i}`)];
+    const { unknown } = mapHeader(datasetCatalog.get('produits'), header);
+    expect(unknownColumnsWarning(datasetCatalog.get('produits'), unknown)).toEqual([
+      `unknown column(s) ignored: ${header.slice(3, 23).join(', ')} and 5 more`,
     ]);
+  });
+
+  it('places the unknown columns of a personal dataset without repeating them', () => {
+    const clients = datasetCatalog.get('clients');
+    const header = [...clients.columns.map((c) => c.name), 'Zqnom', ' ', 'zq@example.com'];
+    expect(unknownColumnsWarning(clients, mapHeader(clients, header).unknown)).toEqual([
+      'unknown column(s) ignored at position(s) 9, 11 (not named: the dataset holds personal data)',
+    ]);
+  });
+
+  it('names an ignored column of a personal dataset by its position in rejections', () => {
+    expect(ignoredColumnName(datasetCatalog.get('clients'), 'zq@example.com', 8)).toBe(
+      'ignored column 9',
+    );
+    expect(ignoredColumnName(datasetCatalog.get('produits'), ' couleur ', 5)).toBe('couleur');
   });
 });

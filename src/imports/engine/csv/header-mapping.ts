@@ -4,7 +4,9 @@
  *
  * A first line that names no column of the dataset is not a header (a file without its header
  * line starts with data): it is refused without repeating its cells, which for clients would be
- * a name, an e-mail address and a birth date.
+ * a name, an e-mail address and a birth date. For the same reason the unknown cells of a
+ * personal dataset's header are never repeated, only counted and placed: a header that lost its
+ * line break holds the first row's values (`...,date_inscription,Zqnom,zq@example.com`).
  */
 import { datasetCatalog } from '../../../catalog/dataset-catalog';
 import type { DatasetSpec } from '../../../catalog/dataset.types';
@@ -30,8 +32,8 @@ export function normaliseName(name: string): string {
 export interface HeaderMapping {
   /** For each catalog column (catalog order), its index in the record, or -1 when absent. */
   indexes: number[];
-  /** Header cells that match no catalog column (ignored). */
-  unknown: string[];
+  /** Header cells that match no catalog column (ignored), and their 0-based positions. */
+  unknown: { name: string; index: number }[];
 }
 
 const columnNames = (spec: DatasetSpec) => spec.columns.map((c) => c.name).join(', ');
@@ -102,15 +104,33 @@ export function mapHeader(spec: DatasetSpec, header: string[]): HeaderMapping {
   const mapped = new Set(positions.values());
   // A trailing delimiter (common in spreadsheet exports) leaves a nameless, ignorable column.
   const unknown = header
-    .filter((cell, i) => !mapped.has(i) && cell.trim() !== '')
-    .map((cell) => shownText(cell.trim(), 60));
+    .map((cell, index) => ({ name: cell, index }))
+    .filter(({ name, index }) => !mapped.has(index) && name.trim() !== '');
   return { indexes: spec.columns.map((c) => positions.get(c.name) ?? -1), unknown };
 }
 
-/** The warning naming ignored header cells; a 10,000-column file does not get 10,000 names. */
-export function unknownColumnsWarning(unknown: string[]): string[] {
+/** How an ignored header cell is named in a rejection: itself, or its position when personal. */
+export function ignoredColumnName(spec: DatasetSpec, cell: string, index: number): string {
+  return datasetCatalog.hasPersonalData(spec)
+    ? `ignored column ${index + 1}`
+    : shownText(cell.trim(), 60);
+}
+
+/** The warning about ignored header cells; a 10,000-column file does not get 10,000 names. */
+export function unknownColumnsWarning(
+  spec: DatasetSpec,
+  unknown: HeaderMapping['unknown'],
+): string[] {
   if (!unknown.length) return [];
-  const named = unknown.slice(0, MAX_NAMED_UNKNOWN).join(', ');
   const more = unknown.length - MAX_NAMED_UNKNOWN;
-  return [`unknown column(s) ignored: ${named}${more > 0 ? ` and ${more} more` : ''}`];
+  const rest = more > 0 ? ` and ${more} more` : '';
+  const shown = unknown.slice(0, MAX_NAMED_UNKNOWN);
+  if (datasetCatalog.hasPersonalData(spec)) {
+    const places = shown.map(({ index }) => index + 1).join(', ');
+    return [
+      `unknown column(s) ignored at position(s) ${places}${rest} (not named: the dataset holds personal data)`,
+    ];
+  }
+  const named = shown.map(({ name }) => shownText(name.trim(), 60)).join(', ');
+  return [`unknown column(s) ignored: ${named}${rest}`];
 }

@@ -1,15 +1,23 @@
 /**
  * Validates one CSV record against the catalog and encodes it as a line of PostgreSQL's COPY
- * text format for the staging table: `line, reject_column, reject_reason, reject_value, <columns>`.
+ * text format for the staging table:
+ * `line, reject_column, reject_reason, reject_value, reject_shape, <columns>`.
  * A bad record becomes a rejection line (its columns NULL), so rejections stream into the
  * database with the rows instead of piling up in memory.
+ *
+ * A dataset with personal data never has a refused cell stored, whichever column it was read
+ * as: a row shifted by one column puts a name under `client_id` and an e-mail address under
+ * `date_inscription`, so "personal column" is a property of the file's intent, not of the cell.
+ * Its rejections carry the cell's shape (cell-shape.ts) instead. Other datasets keep the value
+ * (capped, control characters made visible), which helps an operator find the typo.
  */
+import { datasetCatalog } from '../../../catalog/dataset-catalog';
 import type { DatasetSpec } from '../../../catalog/dataset.types';
+import { cellShape } from './cell-shape';
 import { FieldContext, parseField } from './field-parsers';
-import type { HeaderMapping } from './header-mapping';
+import { HeaderMapping, ignoredColumnName } from './header-mapping';
 import { shownText } from './shown-text';
 
-export const REDACTED = '[redacted]';
 const NULL = '\\N';
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
@@ -19,13 +27,6 @@ export function copyText(value: string | null): string {
   return value.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );
-}
-
-/** Rejected values are stored for the operator, capped, control characters made visible, never personal. */
-function shownValue(raw: string | undefined, personal: boolean | undefined): string | null {
-  if (raw === undefined) return null;
-  if (personal) return REDACTED;
-  return shownText(raw, 200);
 }
 
 export interface EncodedRow {
@@ -40,6 +41,7 @@ export class StagingRowEncoder {
   private readonly keyIndex: number;
   /** The header's width without its trailing nameless cells (a trailing delimiter). */
   private readonly width: number;
+  private readonly personal: boolean;
 
   constructor(
     private readonly spec: DatasetSpec,
@@ -52,6 +54,7 @@ export class StagingRowEncoder {
     let width = header.length;
     while (width > 1 && header[width - 1].trim() === '') width--;
     this.width = width;
+    this.personal = datasetCatalog.hasPersonalData(spec);
   }
 
   encode(line: number, fields: string[]): EncodedRow {
@@ -65,13 +68,13 @@ export class StagingRowEncoder {
       const raw = index < 0 ? undefined : fields[index];
       const result = parseField(column, raw, this.ctx);
       if (!result.ok) {
-        return this.reject(line, column.name, result.reason, shownValue(raw, column.personal));
+        return this.reject(line, column.name, result.reason, raw);
       }
       if (i === this.keyIndex) key = Number(result.value);
       values.push(copyText(result.value));
     }
     return {
-      text: `${line}\t${NULL}\t${NULL}\t${NULL}\t${values.join('\t')}\n`,
+      text: `${line}\t${NULL}\t${NULL}\t${NULL}\t${NULL}\t${values.join('\t')}\n`,
       rejected: false,
       key,
     };
@@ -91,22 +94,27 @@ export class StagingRowEncoder {
       n < this.width
         ? this.columnNameAt(n)
         : `field ${this.width + 1} (after ${this.columnNameAt(this.width - 1)})`;
-    return this.reject(line, column, reason, null);
+    return this.reject(line, column, reason, undefined);
   }
 
-  /** The catalog name of the header's i-th cell, or the cell itself for an ignored column. */
+  /** The catalog name of the header's i-th cell, or what may be said of an ignored one. */
   private columnNameAt(index: number): string {
     const mapped = this.mapping.indexes.indexOf(index);
-    return mapped >= 0 ? this.spec.columns[mapped].name : shownText(this.header[index].trim(), 60);
+    return mapped >= 0
+      ? this.spec.columns[mapped].name
+      : ignoredColumnName(this.spec, this.header[index], index);
   }
 
+  /** `cell` is the refused cell as read, undefined when no single cell is to blame. */
   private reject(
     line: number,
     column: string | null,
     reason: string,
-    value: string | null,
+    cell: string | undefined,
   ): EncodedRow {
-    const text = `${line}\t${copyText(column)}\t${copyText(reason)}\t${copyText(value)}\t${this.nullColumns}\n`;
+    const value = cell === undefined || this.personal ? null : shownText(cell, 200);
+    const shape = cell === undefined ? null : cellShape(cell);
+    const text = `${line}\t${copyText(column)}\t${copyText(reason)}\t${copyText(value)}\t${copyText(shape)}\t${this.nullColumns}\n`;
     return { text, rejected: true, key: NaN };
   }
 }

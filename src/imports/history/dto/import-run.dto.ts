@@ -23,8 +23,18 @@ export class RejectedRowDto {
   line!: number;
   @ApiProperty({ type: String, nullable: true, example: 'magasin_id' }) column!: string | null;
   @ApiProperty({ example: 'no magasins row with magasin_id = 999' }) reason!: string;
-  @ApiPropertyOptional({ description: 'The offending value; "[redacted]" for personal columns' })
+  @ApiPropertyOptional({
+    description:
+      'The offending value (at most 200 characters), for datasets without personal data. Absent for a dataset with personal data (clients), whichever column the cell was read as, except the integer key of an erased subject; older runs of such datasets lost theirs (migration CleanPersonalRejections).',
+    example: '999',
+  })
   value?: string;
+  @ApiPropertyOptional({
+    description:
+      'The refused cell\'s length and the classes of characters it holds, never its content: digits, letters, other letters, spaces, @, control or invisible characters, undecodable bytes, punctuation, other characters. "empty" for an empty cell; absent when no single cell is to blame (a row with the wrong number of fields, a superseded or orphan row).',
+    example: '22 characters: letters, @, punctuation',
+  })
+  valueShape?: string;
 }
 
 export class ImportRunDto {
