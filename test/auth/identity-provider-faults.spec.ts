@@ -16,6 +16,7 @@ import {
   IdentityProvider,
   KeySetAnswer,
 } from '../support/identity-provider';
+import { logOf } from '../support/captured-log';
 import { nowSeconds, rawToken } from '../support/role-tokens';
 
 const UNAVAILABLE = {
@@ -24,27 +25,6 @@ const UNAVAILABLE = {
   message: "The identity provider's signing keys cannot be fetched right now",
   requestId: expect.any(String) as string,
 };
-
-type LogLine = { level?: string; context?: string; msg?: string };
-
-/** The service's log lines (JSON, on stdout) written while `run` runs. */
-async function logOf(run: () => Promise<void>): Promise<LogLine[]> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
-}
 
 describe('an identity provider that fails, stalls or answers too much', () => {
   let idp: IdentityProvider;
