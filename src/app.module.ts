@@ -14,6 +14,7 @@ import { KpisModule } from './kpis/kpis.module';
 import { LoggingModule, LoggingParams } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RequestBodyModule } from './request-body/request-body.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,8 @@ export class AppModule {
         DatasetsModule,
         AuditModule,
         MetricsModule.forRoot(config),
+        // After the access log and the metrics: their middleware then sees refused bodies too.
+        RequestBodyModule,
         KpisModule,
         GdprModule,
       ],

@@ -27,6 +27,8 @@ export async function createHttpApplication(
   // Nest's own start-up lines wait for pino (LOG_LEVEL and LOG_FORMAT apply to them too).
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, params), {
     bufferLogs: true,
+    // RequestBodyModule mounts the parsers instead: after the access log, with 4xx refusals.
+    bodyParser: false,
   });
   app.useLogger(app.get(NestPinoLogger));
   app.disable('x-powered-by');

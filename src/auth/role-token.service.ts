@@ -53,7 +53,8 @@ export class RoleTokenService {
       return await this.verified(token);
     } catch (error) {
       if (error instanceof KeySetUnavailable) {
-        this.logger.error(`Token not verified: ${error.message}`);
+        // Per token, so at warn: the failed fetch itself is logged once, at error (RemoteKeySet).
+        this.logger.warn(`Token not verified: ${error.message}`);
         throw new DomainError(
           DomainErrorCode.Unavailable,
           "The identity provider's signing keys cannot be fetched right now",

@@ -4,42 +4,25 @@
  * handed to an HMAC check (the algorithm-confusion attack), and the JWKS is never asked for an
  * HMAC key (an `oct` key published in it would otherwise become a shared secret).
  *
- * A remote JWKS (JWT_JWKS_URL) is jose's: fetched on first use, cached for JWT_JWKS_MAX_AGE_MS,
- * refetched on an unknown kid (at most once per JWT_JWKS_COOLDOWN_MS), each fetch bounded by
- * JWT_JWKS_TIMEOUT_MS. A set that cannot be fetched is the identity provider's outage, not the
- * caller's fault: it surfaces as KeySetUnavailable (503), not as a 401.
+ * A remote JWKS (JWT_JWKS_URL) is RemoteKeySet's: fetched on first use, cached for
+ * JWT_JWKS_MAX_AGE_MS, refetched on an unknown kid, at most once per JWT_JWKS_COOLDOWN_MS whether
+ * the last fetch failed or not, each fetch bounded by JWT_JWKS_TIMEOUT_MS and JWKS_MAX_BYTES. A
+ * set that cannot be fetched is the identity provider's outage, not the caller's fault: it
+ * surfaces as KeySetUnavailable (503), not as a 401.
  */
 import { Injectable } from '@nestjs/common';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  ExportedJWKSCache,
-  FlattenedJWSInput,
-  JWSHeaderParameters,
-  jwksCache,
-  KeyLike,
-} from 'jose';
+import { createLocalJWKSet, errors, FlattenedJWSInput, JWSHeaderParameters, KeyLike } from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { isHmacAlgorithm } from '../config/jwt-settings';
+import { KeySetStatus, KeySetUnavailable, RemoteKeySet } from './remote-key-set';
 
-export class KeySetUnavailable extends Error {
-  constructor(readonly reason: string) {
-    super(`the JWKS at JWT_JWKS_URL could not be fetched: ${reason}`);
-    this.name = 'KeySetUnavailable';
-  }
-}
+export { KeySetUnavailable } from './remote-key-set';
+export type { KeySetStatus } from './remote-key-set';
 
 /** Errors that say something about the token (no key for its kid), not about the key set. */
 const TOKEN_ERRORS = ['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'];
 
-export interface KeySetStatus {
-  keys: number;
-  lastRefresh: string;
-}
-
-type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<KeyLike>;
 
 @Injectable()
@@ -47,8 +30,6 @@ export class TokenKeys {
   private readonly secret?: KeyLike;
   private readonly keySet?: KeyResolver;
   private readonly remote?: RemoteKeySet;
-  /** jose records each successful fetch here (time and set): readiness reads it. */
-  private readonly fetched: Partial<ExportedJWKSCache> = {};
 
   constructor(config: AppConfig) {
     // jsonwebtoken (which signs with it) takes the secret's text as the HMAC key: so does this.
@@ -56,13 +37,8 @@ export class TokenKeys {
     const source = config.jwtJwks;
     if (source?.kind === 'file') this.keySet = createLocalJWKSet(source.keySet);
     if (source?.kind === 'url') {
-      this.remote = createRemoteJWKSet(source.url, {
-        timeoutDuration: source.timeoutMs,
-        cooldownDuration: source.cooldownMs,
-        cacheMaxAge: source.maxAgeMs,
-        [jwksCache]: this.fetched as ExportedJWKSCache,
-      });
-      this.keySet = this.remote;
+      this.remote = new RemoteKeySet(source);
+      this.keySet = this.remote.resolve;
     }
   }
 
@@ -82,35 +58,25 @@ export class TokenKeys {
     try {
       return await this.keySet(header, token);
     } catch (error) {
-      if (!this.remote || TOKEN_ERRORS.includes((error as errors.JOSEError).code)) throw error;
-      throw new KeySetUnavailable(describeFetchFailure(error));
+      if (!this.remote || error instanceof KeySetUnavailable) throw error;
+      if (TOKEN_ERRORS.includes((error as errors.JOSEError).code)) throw error;
+      // A key of the fetched set that jose cannot import: the provider's fault, not the caller's.
+      throw new KeySetUnavailable(describeKeyFailure(error));
     }
   };
 
   /**
    * The remote set as readiness sees it: refetched first when it is stale or was never fetched
-   * (as the next token would), so a failure here means tokens cannot be verified right now.
+   * (as the next token would, so not within the cooldown of a failed fetch), so a failure here
+   * means tokens cannot be verified right now.
    */
-  async remoteStatus(): Promise<KeySetStatus> {
-    if (!this.remote) throw new Error('no JWT_JWKS_URL configured');
-    if (!this.remote.fresh) {
-      try {
-        await this.remote.reload();
-      } catch (error) {
-        throw new KeySetUnavailable(describeFetchFailure(error));
-      }
-    }
-    return {
-      keys: this.fetched.jwks?.keys.length ?? 0,
-      lastRefresh: new Date(this.fetched.uat ?? 0).toISOString(),
-    };
+  remoteStatus(): Promise<KeySetStatus> {
+    if (!this.remote) return Promise.reject(new Error('no JWT_JWKS_URL configured'));
+    return this.remote.status();
   }
 }
 
-/** A short cause for logs: jose's own messages, or the socket error's code. Never a body. */
-function describeFetchFailure(error: unknown): string {
-  if (error instanceof errors.JWKSTimeout) return 'timed out';
-  if (error instanceof errors.JOSEError) return error.message;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code ?? (error instanceof Error ? error.message : 'unknown error');
+/** A short cause for logs: jose's own message. Never a key. */
+function describeKeyFailure(error: unknown): string {
+  return error instanceof errors.JOSEError ? error.message : 'unknown error';
 }

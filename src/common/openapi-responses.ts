@@ -4,6 +4,8 @@
  * - `security`: `[]` on `@Public()` routes, the bearer scheme on every `@Roles(...)` route;
  * - the guard's answers on `@Roles` routes: 401 (bad token), 403 (role not allowed) and 429
  *   (too many failed authentications from the address);
+ * - the refusals of a request body on every route (any route may be sent one: the parsers run
+ *   before routing): 400, 413, 415, and 429 once too many were refused from the address;
  * - 400 on every route that takes parameters (the validation pipe), 500 on every route;
  * - the error body of HttpExceptionFilter on every 4xx/5xx, with the headers it sets.
  */
@@ -100,9 +102,17 @@ const HEADERS: Record<number, Record<string, unknown>> = {
 const GUARD_RESPONSES: Record<string, string> = {
   '401': 'Missing, malformed, expired or badly signed token',
   '403': 'The token is valid but its role may not use this route',
-  '429': 'Too many failed authentications from this address; see Retry-After',
+  '429': 'Too many failed authentications or refused bodies from this address; see Retry-After',
   // With JWT_JWKS_URL, a token naming an unknown key needs the identity provider's key set.
   '503': "The identity provider's key set (JWT_JWKS_URL) could not be fetched; see Retry-After",
+};
+
+/** RequestBodyMiddleware's answers, on every route (src/request-body/body-refusal.ts). */
+const BODY_RESPONSES: Record<string, string> = {
+  '400': 'The request body does not parse, does not decompress, or is cut short',
+  '413': 'The request body is larger than 100 kB once decompressed',
+  '415': "The request body's Content-Encoding or charset is not supported",
+  '429': 'Too many refused requests (bodies, tokens) from this address; see Retry-After',
 };
 
 interface Access {
@@ -183,7 +193,12 @@ export function addAccessAndErrorResponses(app: INestApplication, document: Open
         }
       }
       if (operation.parameters?.length) {
-        responses['400'] ??= { description: 'A parameter is malformed; the message says which' };
+        responses['400'] ??= {
+          description: 'A parameter or the request body is malformed; the message says which',
+        };
+      }
+      for (const [status, description] of Object.entries(BODY_RESPONSES)) {
+        responses[status] ??= { description };
       }
       responses['500'] ??= {
         description: 'Unexpected error: the body says nothing more; the log has it, by requestId',

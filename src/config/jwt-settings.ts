@@ -36,10 +36,26 @@ const DEFAULT_WITH_JWKS: TokenAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 export const isHmacAlgorithm = (alg: string): boolean =>
   (HMAC_ALGORITHMS as readonly string[]).includes(alg);
 
+/**
+ * The largest JWKS answer read. A provider's set holds a few keys of a few kB each (Keycloak,
+ * Auth0 and Entra ID publish 2 to 10): 1 MiB leaves room for hundreds, and a provider answering
+ * 50 MB (misconfigured, or not the provider) no longer costs us 200 MB of memory.
+ */
+export const JWKS_MAX_BYTES = 1024 * 1024;
+
+export interface JwksUrlSource {
+  kind: 'url';
+  url: URL;
+  /** The whole fetch, headers and body. */
+  timeoutMs: number;
+  /** At most one fetch per cooldown, failed or not. */
+  cooldownMs: number;
+  maxAgeMs: number;
+  maxBytes: number;
+}
+
 /** Where the verified public keys come from. */
-export type JwksSource =
-  | { kind: 'url'; url: URL; timeoutMs: number; cooldownMs: number; maxAgeMs: number }
-  | { kind: 'file'; path: string; keySet: JSONWebKeySet };
+export type JwksSource = JwksUrlSource | { kind: 'file'; path: string; keySet: JSONWebKeySet };
 
 /** The raw variables these settings are built from (already type-checked by class-validator). */
 export interface JwtVariables {
@@ -181,5 +197,6 @@ export function jwksSource(env: JwtVariables): JwksSource | undefined {
     timeoutMs: env.JWT_JWKS_TIMEOUT_MS ?? 5_000,
     cooldownMs: env.JWT_JWKS_COOLDOWN_MS ?? 30_000,
     maxAgeMs: env.JWT_JWKS_MAX_AGE_MS ?? 600_000,
+    maxBytes: JWKS_MAX_BYTES,
   };
 }

@@ -6,8 +6,10 @@ import { AppConfig } from '../config/app-config';
 const THROTTLER_NAME = 'auth-failures';
 
 /**
- * Counts failed authentications per client address. Past RATE_LIMIT_AUTH_FAILURES within the
- * window, a failure answers 429 with Retry-After instead of 401, until the window frees up.
+ * Counts failed authentications per client address, and request bodies that cannot be read
+ * (RequestBodyMiddleware: the same count, both being the client's fault and cheap to repeat).
+ * Past RATE_LIMIT_AUTH_FAILURES within the window, a failure answers 429 with Retry-After
+ * instead of its 4xx, until the window frees up.
  *
  * Only failures count and only failures are refused: callers sharing an address with someone
  * guessing tokens (a NAT, a proxy) keep working with their valid tokens. The address is
@@ -20,8 +22,11 @@ export class AuthFailureLimiter {
     private readonly config: AppConfig,
   ) {}
 
-  /** Records one failure; returns the error to throw: the 401 given, or a 429 past the limit. */
-  async refuse(address: string, failure: Error): Promise<Error> {
+  /**
+   * Records one failure; returns the error to throw: the one given (401, or a body's 4xx), or a
+   * 429 past the limit, whose message names `what` is being refused.
+   */
+  async refuse(address: string, failure: Error, what = 'failed authentications'): Promise<Error> {
     const { authFailures, authWindowSeconds } = this.config.rateLimits;
     const windowMs = authWindowSeconds * 1000;
     const record = await this.storage.increment(
@@ -33,7 +38,7 @@ export class AuthFailureLimiter {
     );
     if (!record.isBlocked) return failure;
     return tooManyRequests(
-      'Too many failed authentications from this address; try again later',
+      `Too many ${what} from this address; try again later`,
       Math.max(1, record.timeToBlockExpire),
     );
   }

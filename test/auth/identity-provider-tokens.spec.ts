@@ -257,7 +257,9 @@ describe('tokens from an identity provider', () => {
     });
 
     it('answers 503, not 401, when the set cannot be fetched, and readiness names the JWKS', async () => {
-      const app = await startApp(idp.environment());
+      // Cooldown 0: the failed fetch is not kept, so the recovery shows at once (a failure kept
+      // for the cooldown: identity-provider-faults.spec.ts).
+      const app = await startApp(idp.environment({ JWT_JWKS_COOLDOWN_MS: '0' }));
       await idp.stop();
       try {
         const token = await analyst('key-1');

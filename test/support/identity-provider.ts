@@ -1,10 +1,12 @@
 /**
  * A stand-in identity provider on loopback: a real HTTP server publishing a JWKS, and the keys to
  * sign tokens with jose as Keycloak or Auth0 would. Keys can be added, published, unpublished
- * (rotation by kid), and the server taken down, to see the service cope.
+ * (rotation by kid), and the server taken down or made to misbehave (`answer`), to see the
+ * service cope.
  */
 import { exportJWK, exportSPKI, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
-import { createServer, Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
@@ -18,12 +20,25 @@ interface KeyPair {
 
 export const AUDIENCE = 'smartretail-api';
 
+/**
+ * How the key set is answered: `keys` the published set; `error` a 500; `silent` never a byte
+ * (not even headers); `stall` the headers and the start of the set, then nothing; `huge` the
+ * published set padded to 50 MB, streamed as fast as the client reads it.
+ */
+export type KeySetAnswer = 'keys' | 'error' | 'silent' | 'stall' | 'huge';
+
+export const HUGE_KEY_SET_BYTES = 50 * 1024 * 1024;
+const PADDING_CHUNK = 'x'.repeat(64 * 1024);
+
 export class IdentityProvider {
   private readonly keys = new Map<string, KeyPair>();
   private readonly published = new Set<string>();
   private server?: Server;
   /** Every GET of the key set, so tests can see when the service refetched it. */
   fetches = 0;
+  /** Bytes of key-set answers written to sockets (a client that hangs up stops the writing). */
+  bytesServed = 0;
+  answer: KeySetAnswer = 'keys';
   port = 0;
 
   static async start(): Promise<IdentityProvider> {
@@ -101,8 +116,7 @@ export class IdentityProvider {
     this.server = createServer((req, res) => {
       if (req.method === 'GET' && req.url === new URL(this.jwksUrl).pathname) {
         this.fetches++;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.keySet()));
+        this.answerKeySet(res);
         return;
       }
       res.writeHead(404).end();
@@ -113,6 +127,51 @@ export class IdentityProvider {
         resolve();
       }),
     );
+  }
+
+  private answerKeySet(res: ServerResponse): void {
+    const document = JSON.stringify(this.keySet());
+    const write = (chunk: string): boolean => {
+      this.bytesServed += Buffer.byteLength(chunk);
+      return res.write(chunk);
+    };
+    switch (this.answer) {
+      case 'keys':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        write(document);
+        res.end();
+        return;
+      case 'error':
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        return;
+      case 'silent':
+        return;
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        write(document.slice(0, 10));
+        return;
+      case 'huge':
+        // A valid set with one more member, so only its size can be held against it.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        void this.streamHuge(res, write, `${document.slice(0, -1)},"padding":"`);
+    }
+  }
+
+  /** Chunk by chunk as the client reads (no 50 MB string), until done or the client hangs up. */
+  private async streamHuge(
+    res: ServerResponse,
+    write: (chunk: string) => boolean,
+    head: string,
+  ): Promise<void> {
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    write(head);
+    let left = HUGE_KEY_SET_BYTES - head.length - 2;
+    while (left > 0 && !res.destroyed) {
+      const chunk = PADDING_CHUNK.slice(0, Math.min(left, PADDING_CHUNK.length));
+      left -= chunk.length;
+      if (!write(chunk)) await Promise.race([once(res, 'drain'), closed]);
+    }
+    if (!res.destroyed) res.end('"}');
   }
 
   /** Takes the provider down (connections refused) until `restart()`. */
