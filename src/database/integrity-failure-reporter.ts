@@ -59,6 +59,14 @@ export class IntegrityFailureReporter {
       for (const row of rows)
         this.logger.error(`${prefix}: ${describeUnopenableRow(read.source.spec, row)}`);
     } catch (locating) {
+      // A data key that does not open fails even a read of the rows' keys (the views unwrap one
+      // per row); PostgreSQL's message then names that client (never a value or a key).
+      if (isUnopenableValue(locating) && locating instanceof Error) {
+        this.logger.error(
+          `${prefix}: ${read.source.spec.name}: ${locating.message}; run npm run keys:verify for every value that does not open`,
+        );
+        return integrityFailure();
+      }
       // The answer is the same; the log says the row could not be named, and why (no value).
       this.logger.error(
         `${prefix}: reading ${read.source.spec.name} met a value that does not open; locating it failed (${locating instanceof Error ? locating.message : String(locating)}); run npm run keys:verify`,
