@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
 import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check';
+import { DatabaseServerStatus } from '../database/database-server-status';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { servicePool } from '../database/service-pool';
@@ -47,6 +48,7 @@ export class ReadinessIndicators {
     private readonly queue: ImportQueue,
     private readonly metrics: ReadinessMetrics,
     private readonly tokenKeys: TokenKeys,
+    private readonly server: DatabaseServerStatus,
   ) {}
 
   /** Every check, in the order /health/ready reports them. */
@@ -73,10 +75,33 @@ export class ReadinessIndicators {
     }));
   }
 
+  /**
+   * The database answers. When this process supervises an embedded PostgreSQL that is down, the
+   * check says why and what is being done instead of only "unavailable"; once it is back, the
+   * last outage stays visible (when, why, how many so far) for whoever looks later.
+   */
   database(): Promise<HealthIndicatorResult> {
     return this.probe('database', 'unreachable', async () => {
+      const down = this.server.current();
+      if (down) {
+        return {
+          failure: `${down.cause}; ${down.action}`,
+          since: down.since.toISOString(),
+          outages: this.server.outageCount,
+        };
+      }
       await this.dataSource.query('SELECT 1');
-      return {};
+      const last = this.server.last();
+      return last
+        ? {
+            outages: this.server.outageCount,
+            lastOutage: {
+              cause: last.cause,
+              since: last.since.toISOString(),
+              recoveredAt: last.recoveredAt?.toISOString(),
+            },
+          }
+        : {};
     });
   }
 
