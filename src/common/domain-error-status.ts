@@ -26,5 +26,7 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.REQUEST_TIMEOUT;
     case DomainErrorCode.TooManyRequests:
       return HttpStatus.TOO_MANY_REQUESTS;
+    case DomainErrorCode.InsufficientStorage:
+      return HttpStatus.INSUFFICIENT_STORAGE;
   }
 }

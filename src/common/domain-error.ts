@@ -14,6 +14,8 @@ export enum DomainErrorCode {
   Unavailable = 'UNAVAILABLE',
   RequestTimeout = 'REQUEST_TIMEOUT',
   TooManyRequests = 'TOO_MANY_REQUESTS',
+  /** No room left to store what was asked (the disk the database lives on is nearly full). */
+  InsufficientStorage = 'INSUFFICIENT_STORAGE',
 }
 
 export class DomainError extends Error {
@@ -41,3 +43,9 @@ export const notAcceptable = (message: string): DomainError =>
 /** A rate limit was reached; the filter sends Retry-After from `retryAfterSeconds`. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number): DomainError =>
   new DomainError(DomainErrorCode.TooManyRequests, message, { retryAfterSeconds });
+
+/** Not enough free disk to do it safely; nothing was changed (RFC 4918's 507). */
+export const insufficientStorage = (
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError => new DomainError(DomainErrorCode.InsufficientStorage, message, details);

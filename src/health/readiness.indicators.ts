@@ -1,10 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { freeDiskMb } from '../common/free-disk-space';
 import { AppConfig } from '../config/app-config';
 import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check';
 import { DatabaseServerStatus } from '../database/database-server-status';
@@ -20,16 +18,6 @@ import { TimeoutError, withTimeout } from '../common/with-timeout';
 export const CHECK_TIMEOUT_MS = 2_000;
 
 const PROBE_TEXT = 'smartretail-readiness-probe';
-
-/**
- * With DATABASE_URL set nothing may have created DATA_DIR yet; the space that matters is that of
- * the filesystem it will be created on, so measure its nearest existing ancestor.
- */
-export function nearestExistingDirectory(path: string): string {
-  let current = resolve(path);
-  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
-  return current;
-}
 
 /**
  * The readiness checks. Each one races a timeout and reports a fixed, secret-free message on
@@ -189,14 +177,16 @@ export class ReadinessIndicators {
     });
   }
 
+  /**
+   * Free space in DATA_DIR. Imports have their own floor (IMPORT_MIN_FREE_DISK_MB, shown here),
+   * below which, counting the file's estimated growth, they are refused with 507.
+   */
   disk(): Promise<HealthIndicatorResult> {
     return this.probe('disk', 'could not read free space', async () => {
-      const stats = await statfs(nearestExistingDirectory(this.config.dataDir));
-      const freeMb = Math.floor((stats.bavail * stats.bsize) / 1024 ** 2);
+      const freeMb = await freeDiskMb(this.config.dataDir);
       const minimumMb = this.config.healthMinFreeDiskMb;
-      return freeMb < minimumMb
-        ? { failure: `free space below the minimum`, freeMb, minimumMb }
-        : { freeMb, minimumMb };
+      const state = { freeMb, minimumMb, importMinimumMb: this.config.importMinFreeDiskMb };
+      return freeMb < minimumMb ? { failure: `free space below the minimum`, ...state } : state;
     });
   }
 

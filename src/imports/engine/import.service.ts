@@ -17,6 +17,7 @@ import { RoleScopedTransactions, TransactionScope } from '../../database/role-sc
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
+import { ImportDiskGuard } from './import-disk-guard';
 import { ImportLock } from './import-lock';
 import type {
   FailureKind,
@@ -44,6 +45,8 @@ export interface ImportRequest {
   encoding?: CsvEncoding;
   /** Rows of erased subjects are loaded again instead of rejected (an admin's explicit choice). */
   allowReinstate?: boolean;
+  /** The file's size when known before reading: weighed against the free disk (507). */
+  sizeBytes?: number;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -95,11 +98,13 @@ export class ImportService implements BeforeApplicationShutdown {
     private readonly events: ImportRunEvents,
     private readonly recorder: RunOutcomeRecorder,
     private readonly interrupter: TransactionInterrupter,
+    private readonly disk: ImportDiskGuard,
   ) {}
 
   /**
    * Waits for the import's turn, then imports. Throws a 503 DomainError when the turn does not
-   * come in time or the database is unavailable; input failures come back in `failure`.
+   * come in time or the database is unavailable, a 507 when the disk is too full for it (no run
+   * is recorded: nothing was tried); input failures come back in `failure`.
    */
   async importContent(request: ImportRequest): Promise<ImportResult> {
     const running = this.queuedImport(request);
@@ -123,9 +128,10 @@ export class ImportService implements BeforeApplicationShutdown {
   }
 
   private queuedImport(request: ImportRequest): Promise<ImportResult> {
-    return this.lock.withDatasetTurn(request.dataset.name, (client) =>
-      this.importHoldingLock(client, request),
-    );
+    return this.lock.withDatasetTurn(request.dataset.name, async (client) => {
+      await this.disk.assertRoom(request.sizeBytes);
+      return this.importHoldingLock(client, request);
+    });
   }
 
   private async importHoldingLock(
