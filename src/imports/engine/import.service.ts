@@ -12,7 +12,7 @@ import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
 import { withTimeout } from '../../common/with-timeout';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { isDatabaseUnavailable, isDiskFull } from '../../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
@@ -211,8 +211,8 @@ export class ImportService implements BeforeApplicationShutdown {
       if (kind === 'unavailable') throw error;
       await this.runs.finish(id, outcome, { client: recordOn });
     } catch (recordError) {
-      if (!isDatabaseUnavailable(recordError)) throw recordError;
-      // The database is gone (or went while recording): record the outcome when it is back.
+      if (!isDatabaseUnavailable(recordError) && !isDiskFull(recordError)) throw recordError;
+      // The database is gone or full (or went while recording): record the outcome when it can.
       this.recorder.recordLater(id, outcome);
       throw recordError;
     }
@@ -318,7 +318,8 @@ export class ImportService implements BeforeApplicationShutdown {
 
 function failureKind(error: unknown): FailureKind {
   if (isInterrupted(error)) return 'interrupted';
-  if (isDatabaseUnavailable(error)) return 'unavailable';
+  // Out of disk, the database could not store the file: it is recorded once it can write again.
+  if (isDatabaseUnavailable(error) || isDiskFull(error)) return 'unavailable';
   if (error instanceof DomainError || isDataError(error)) return 'input';
   return 'internal';
 }
