@@ -101,7 +101,7 @@ const skipped = whyNoTmpfs();
     it('refuses a new import with 507 before PostgreSQL runs out of disk, and takes it once space is freed, by itself', async () => {
       const bigFile = await writeLargeClientsFile(workDir, ROWS);
       dir = EmbeddedDataDir.at(mkdtempSync(join(mountPoint, 'data-')));
-      const env = {
+      const env: Record<string, string> = {
         ...(await dir.serviceEnvironment()),
         HEALTH_MIN_FREE_DISK_MB: String(LEFT_FREE_MB + 10),
         IMPORT_MIN_FREE_DISK_MB: '16',
