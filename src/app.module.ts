@@ -4,6 +4,8 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import type { DatabaseServerStatus } from './database/database-server-status';
+import { DatabaseServerModule } from './database/database-server.module';
 import { DatabaseModule } from './database/database.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { GdprModule } from './gdpr/gdpr.module';
@@ -18,13 +20,19 @@ import { RequestBodyModule } from './request-body/request-body.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logging: LoggingParams): DynamicModule {
+  /** `server`: the embedded PostgreSQL's status when this process supervises one. */
+  static forRoot(
+    config: AppConfig,
+    logging: LoggingParams,
+    server?: DatabaseServerStatus,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logging),
         DatabaseModule,
+        DatabaseServerModule.forRoot(server),
         // Once, here: each forRoot() makes its own SchedulerRegistry, and jobs registered in one
         // are invisible to the other (the directory scan's job went missing that way).
         ScheduleModule.forRoot(),

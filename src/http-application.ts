@@ -15,21 +15,29 @@ import { validationPipe } from './common/query/query-validation';
 import { requestIdMiddleware } from './common/request-id';
 import { securityHeaders } from './common/security-headers';
 import { AppConfig } from './config/app-config';
+import type { DatabaseServerStatus } from './database/database-server-status';
 import { loggerParams } from './logging/logging.module';
 import { createRootLogger } from './logging/root-logger';
 
-/** `root`: the process's logger when main.ts made one already; otherwise one is made here. */
+/**
+ * `root`: the process's logger when main.ts made one already; otherwise one is made here.
+ * `server`: the status of the embedded PostgreSQL main.ts supervises, if any.
+ */
 export async function createHttpApplication(
   config: AppConfig,
   root?: Pino,
+  server?: DatabaseServerStatus,
 ): Promise<INestApplication> {
   const params = loggerParams(root ?? (await createRootLogger(config)));
   // Nest's own start-up lines wait for pino (LOG_LEVEL and LOG_FORMAT apply to them too).
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, params), {
-    bufferLogs: true,
-    // RequestBodyModule mounts the parsers instead: after the access log, with 4xx refusals.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, params, server),
+    {
+      bufferLogs: true,
+      // RequestBodyModule mounts the parsers instead: after the access log, with 4xx refusals.
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(NestPinoLogger));
   app.disable('x-powered-by');
   // Off by default: only a configured proxy may say who the client is (rate limits count by it).

@@ -5,6 +5,10 @@
  * rather than waited for (TransactionInterrupter, run by app.close()), HTTP and the pool close,
  * then an embedded PostgreSQL stops with a fast shutdown, leaving no server and no
  * postmaster.pid behind. Each step is bounded, so the process always exits.
+ *
+ * An embedded PostgreSQL that dies on its own is restarted (EmbeddedDatabase.supervise); when
+ * restarting keeps failing, the service shuts down the same way and exits 1, for the process
+ * supervisor to restart it.
  */
 import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
@@ -36,18 +40,26 @@ async function main(): Promise<void> {
     },
   });
   let app: INestApplication | undefined;
+  const shutDown = async (exitCode: number) => {
+    shuttingDown = true;
+    if (app) await closeWithin(app, APP_CLOSE_TIMEOUT_MS, logger);
+    await embedded?.stop();
+    logger.log('Stopped');
+    process.exit(exitCode);
+  };
   // Installed before migrating: a signal during start-up must stop the embedded server too.
   onShutdownSignal(
     async (signal) => {
-      shuttingDown = true;
       logger.log(`${signal} received, shutting down`);
-      if (app) await closeWithin(app, APP_CLOSE_TIMEOUT_MS, logger);
-      await embedded?.stop();
-      logger.log('Stopped');
-      process.exit(0);
+      await shutDown(0);
     },
     (message) => logger.warn(message),
   );
+  embedded?.supervise({
+    maxRestarts: config.embeddedPgMaxRestarts,
+    firstDelayMs: config.embeddedPgRestartDelayMs,
+    onGiveUp: () => void shutDown(1),
+  });
   try {
     logger.log(`Database: ${redactUrl(config.databaseUrl)}${embedded ? ' (embedded)' : ''}`);
     const applied = await migrateDatabase(config);
@@ -55,7 +67,7 @@ async function main(): Promise<void> {
       applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date',
     );
     await verifyDatabaseKeys(config, logger);
-    app = await createHttpApplication(config, root);
+    app = await createHttpApplication(config, root, embedded?.serverStatus);
     await app.listen(config.port, config.host);
     logger.log(
       `SmartRetail listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,

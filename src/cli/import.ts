@@ -129,7 +129,8 @@ async function importAll(
       const progress: ProgressReporter = process.stdout.isTTY
         ? new TerminalProgress()
         : new LogLineProgress();
-      progress.start(file.name, (await stat(file.path)).size);
+      const { size } = await stat(file.path);
+      progress.start(file.name, size);
       const { report } = await imports
         .importContent({
           dataset: file.dataset,
@@ -137,6 +138,7 @@ async function importAll(
           mode,
           encoding,
           fileName: file.name,
+          sizeBytes: size,
           content: createReadStream(file.path, { highWaterMark: 256 * 1024 }),
           onProgress: (p) => progress.update(p),
         })

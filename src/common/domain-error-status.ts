@@ -28,5 +28,7 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.TOO_MANY_REQUESTS;
     case DomainErrorCode.IntegrityFailure:
       return HttpStatus.INTERNAL_SERVER_ERROR;
+    case DomainErrorCode.InsufficientStorage:
+      return HttpStatus.INSUFFICIENT_STORAGE;
   }
 }

@@ -16,6 +16,8 @@ export enum DomainErrorCode {
   TooManyRequests = 'TOO_MANY_REQUESTS',
   /** A stored value failed its integrity check: the operator's problem, a 500 for the caller. */
   IntegrityFailure = 'INTEGRITY_FAILURE',
+  /** No room left to store what was asked (the disk the database lives on is nearly full). */
+  InsufficientStorage = 'INSUFFICIENT_STORAGE',
 }
 
 export class DomainError extends Error {
@@ -43,3 +45,9 @@ export const notAcceptable = (message: string): DomainError =>
 /** A rate limit was reached; the filter sends Retry-After from `retryAfterSeconds`. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number): DomainError =>
   new DomainError(DomainErrorCode.TooManyRequests, message, { retryAfterSeconds });
+
+/** Not enough free disk to do it safely; nothing was changed (RFC 4918's 507). */
+export const insufficientStorage = (
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError => new DomainError(DomainErrorCode.InsufficientStorage, message, details);

@@ -63,6 +63,7 @@ const EXAMPLE_MESSAGES: Record<number, string> = {
   429: 'Too many failed authentications from this address; try again later',
   500: 'Internal server error',
   503: 'The database is unavailable',
+  507: 'not enough free disk for this import',
 };
 
 const REASONS: Record<number, string> = {
@@ -76,6 +77,7 @@ const REASONS: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 const HEADERS: Record<number, Record<string, unknown>> = {

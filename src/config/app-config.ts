@@ -94,6 +94,9 @@ export class AppConfig {
   readonly uploadIdleTimeoutMs: number;
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
+  readonly importMinFreeDiskMb: number;
+  readonly embeddedPgMaxRestarts: number;
+  readonly embeddedPgRestartDelayMs: number;
   readonly rateLimits: RateLimits;
   readonly retention: RetentionSettings;
   /** Express `trust proxy` value: false, true, a hop count or a list of addresses. */
@@ -149,6 +152,10 @@ export class AppConfig {
     this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
     this.metricsPort = env.METRICS_PORT || undefined;
     this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
+    // Imports stop at the same level readiness fails at, unless told otherwise.
+    this.importMinFreeDiskMb = env.IMPORT_MIN_FREE_DISK_MB ?? this.healthMinFreeDiskMb;
+    this.embeddedPgMaxRestarts = env.EMBEDDED_PG_MAX_RESTARTS ?? 5;
+    this.embeddedPgRestartDelayMs = env.EMBEDDED_PG_RESTART_DELAY_MS ?? 1_000;
     this.rateLimits = {
       authFailures: env.RATE_LIMIT_AUTH_FAILURES ?? 20,
       authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,

@@ -62,6 +62,22 @@ export class EnvironmentVariables {
   @Max(65535)
   EMBEDDED_PG_PORT?: number;
 
+  /** Consecutive failed restarts of a dead embedded PostgreSQL before the service exits (1). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_PG_MAX_RESTARTS must be an integer from 0 to 100' })
+  @Min(0)
+  @Max(100)
+  EMBEDDED_PG_MAX_RESTARTS?: number;
+
+  /** The first restart's delay; it doubles with each consecutive failure (at most 30 s). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_PG_RESTART_DELAY_MS must be an integer from 100 to 60000' })
+  @Min(100)
+  @Max(60_000)
+  EMBEDDED_PG_RESTART_DELAY_MS?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })
@@ -270,6 +286,16 @@ export class EnvironmentVariables {
   @IsInt({ message: 'HEALTH_MIN_FREE_DISK_MB must be an integer number of megabytes' })
   @Min(0)
   HEALTH_MIN_FREE_DISK_MB?: number;
+
+  /**
+   * Free space in DATA_DIR an import must leave, on top of its estimated growth of the
+   * database; below it imports are refused with 507 before PostgreSQL runs out of disk.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_MIN_FREE_DISK_MB must be an integer number of megabytes' })
+  @Min(0)
+  IMPORT_MIN_FREE_DISK_MB?: number;
 
   /** Failed authentications one client address may make per window before it gets 429s. */
   @IsOptional()

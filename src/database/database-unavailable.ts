@@ -4,7 +4,7 @@
  * fault nor a bug: it becomes a 503 with Retry-After, and the service recovers by itself when
  * the database is back (the pool opens new connections on demand).
  */
-import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { DomainError, DomainErrorCode, insufficientStorage } from '../common/domain-error';
 
 /** What a client should wait before retrying; a restart of PostgreSQL takes a few seconds. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -60,15 +60,31 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   });
 }
 
+/**
+ * PostgreSQL could not write for want of disk (SQLSTATE 53100 disk_full): the service's state,
+ * neither the caller's fault nor a bug, so a 507 rather than a 500.
+ */
+export function isDiskFull(error: unknown): boolean {
+  if (error instanceof DomainError) return error.code === DomainErrorCode.InsufficientStorage;
+  return causes(error).some(
+    (e) => text(e.code) === '53100' || /No space left on device/.test(text(e.message)),
+  );
+}
+
 export const unavailable = (message: string, details: Record<string, unknown> = {}): DomainError =>
   new DomainError(DomainErrorCode.Unavailable, message, {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     ...details,
   });
 
-/** The outage as the caller should see it; anything else is returned unchanged. */
+/** The outage (or full disk) as the caller should see it; anything else is returned unchanged. */
 export function asUnavailable(error: unknown): unknown {
-  if (error instanceof DomainError || !isDatabaseUnavailable(error)) return error;
+  if (error instanceof DomainError) return error;
+  if (isDiskFull(error))
+    return insufficientStorage(
+      "the database's disk is full; nothing was changed: free space where it lives, then retry",
+    );
+  if (!isDatabaseUnavailable(error)) return error;
   return isPoolExhausted(error)
     ? unavailable('every database connection is busy; retry shortly')
     : unavailable('the database is unavailable; retry shortly');

@@ -13,10 +13,17 @@
  *   refused (`'exclusive'`: a second service on the same DATA_DIR);
  * - a postmaster.pid naming a process that is not this cluster's postmaster is removed.
  * stop() stops the server only if this process started it.
+ *
+ * PostgreSQL's output is kept in DATA_DIR/logs/postgresql.log (capped, see CappedLogFile), and
+ * what an operator must see of it (PANIC, a full disk, a crashed server process) goes to the
+ * service log. supervise() (npm start) restarts a server that exits on its own: see
+ * PostmasterSupervisor.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DatabaseServerStatus } from './database-server-status';
+import { CappedLogFile } from './embedded/capped-log-file';
 import { claimOwnership, releaseOwnership } from './embedded/cluster-owner-file';
 import { ClusterState, classifyCluster, gatherClusterFacts } from './embedded/cluster-state';
 import { EmbeddedDatabaseError } from './embedded/embedded-database-error';
@@ -29,6 +36,7 @@ import {
 } from './embedded/postgres-os-user';
 import { initCluster, PostmasterProcess, stopPostmaster } from './embedded/postgres-server';
 import { postmasterLockPath } from './embedded/postmaster-lock-file';
+import { PostmasterSupervisor, SupervisionOptions } from './embedded/postmaster-supervisor';
 
 export { EmbeddedDatabaseError } from './embedded/embedded-database-error';
 
@@ -44,23 +52,44 @@ export interface EmbeddedDatabaseOptions {
   sharing?: ClusterSharing;
   /** Receives PostgreSQL's own log lines (tests read them to prove no secret is logged). */
   onLog?: (line: string) => void;
-  /** Hears what start() found and did (an orphan stopped, a server joined, permissions granted). */
-  logger?: { log(message: string): void; warn(message: string): void };
+  /**
+   * Hears what start() found and did (an orphan stopped, a server joined, permissions granted),
+   * the supervisor's restarts, and PostgreSQL's own complaints worth an operator's attention.
+   */
+  logger?: {
+    log(message: string): void;
+    warn(message: string): void;
+    error?(message: string): void;
+  };
 }
 
 const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
 /** How long to wait for an owner's server to become ready, or for a killed server's processes to exit. */
 const SETTLE_TIMEOUT_MS = 60_000;
+/** PostgreSQL's log under DATA_DIR: this much, plus one previous file. */
+const LOG_FILE_MAX_BYTES = 10 * 1024 ** 2;
 
 export class EmbeddedDatabase {
   private server?: PostmasterProcess;
   private stopping?: Promise<void>;
   private port: number;
   private readonly logger: NonNullable<EmbeddedDatabaseOptions['logger']>;
+  private readonly logFile: CappedLogFile;
+  private supervisor?: PostmasterSupervisor;
+  /** Whether the server this process started is down, and why (readiness shows it). */
+  readonly serverStatus = new DatabaseServerStatus();
 
   constructor(private readonly options: EmbeddedDatabaseOptions) {
     this.port = options.port;
     this.logger = options.logger ?? { log: () => undefined, warn: () => undefined };
+    this.logFile = new CappedLogFile(
+      join(options.dataDir, 'logs', 'postgresql.log'),
+      LOG_FILE_MAX_BYTES,
+    );
+  }
+
+  get logFilePath(): string {
+    return this.logFile.path;
   }
 
   get clusterDir(): string {
@@ -86,14 +115,44 @@ export class EmbeddedDatabase {
   }
 
   /**
-   * Stops the server if this process started it; a joined server keeps running. Callers racing
-   * to stop (a signal handler and a finally block) all wait for the same, complete stop.
+   * From now on, a server this process started that exits without being asked to is started
+   * again (see PostmasterSupervisor). A joined server is its owner's to supervise.
+   */
+  supervise(options: SupervisionOptions): void {
+    this.supervisor ??= new PostmasterSupervisor(
+      async () => {
+        await this.start();
+        if (!this.server) throw new EmbeddedDatabaseError('another process now runs its server');
+        return this.server;
+      },
+      this.serverStatus,
+      this.logger,
+      options,
+    );
+    if (this.server) this.supervisor.watch(this.server);
+  }
+
+  /**
+   * Stops the server if this process started it (and any restart of it); a joined server keeps
+   * running. Callers racing to stop (a signal handler and a finally block) all wait for the
+   * same, complete stop.
    */
   async stop(): Promise<void> {
+    await this.supervisor?.stop();
+    await this.stopServer();
+  }
+
+  private async stopServer(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server) {
-      this.stopping = server.stop().then(() => releaseOwnership(this.options.dataDir));
+      this.stopping = server.stop().then(() => {
+        releaseOwnership(this.options.dataDir);
+        this.logFile.close();
+      });
+    } else if (!this.stopping) {
+      // Its server died and was not restarted: the claim is still this process's to drop.
+      releaseOwnership(this.options.dataDir);
     }
     await this.stopping;
   }
@@ -152,22 +211,27 @@ export class EmbeddedDatabase {
     try {
       const binaries = locatePostgresBinaries();
       const runAs = this.postgresOsUser(binaries);
-      const onLog = this.options.onLog ?? (() => undefined);
-      const common = { binaries, clusterDir: this.clusterDir, runAs, onLog };
+      const log = { onLog: this.options.onLog, file: this.logFile, surface: this.logger };
+      const common = { binaries, clusterDir: this.clusterDir, runAs, log };
       if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) {
         await initCluster({ ...common, password: this.options.password });
       }
       this.logger.log(
         `Starting embedded PostgreSQL in ${this.clusterDir} on 127.0.0.1:${this.port}`,
       );
-      this.server = await PostmasterProcess.start({
+      const server = await PostmasterProcess.start({
         ...common,
         port: this.port,
         flags: POSTGRES_FLAGS,
       });
+      this.server = server;
+      // A dead postmaster's pid may be reused: never signal it again.
+      void server.exited.then(() => {
+        if (this.server === server) this.server = undefined;
+      });
       await this.ensureDatabase();
     } catch (error) {
-      await this.stop();
+      await this.stopServer();
       releaseOwnership(this.options.dataDir);
       throw error;
     }

@@ -59,7 +59,7 @@ export async function prepareRuntime(
   return { config: embeddedConfig(env, secrets, embedded), embedded };
 }
 
-type RuntimeLogger = Pick<Logger, 'log'> & Partial<Pick<Logger, 'warn'>>;
+type RuntimeLogger = Pick<Logger, 'log'> & Partial<Pick<Logger, 'warn' | 'error'>>;
 
 function resolveRuntime(
   env: Environment,
@@ -83,6 +83,7 @@ function resolveRuntime(
     logger: {
       log: (message) => logger.log(message),
       warn: (message) => (logger.warn ? logger.warn(message) : logger.log(message)),
+      error: (message) => (logger.error ? logger.error(message) : logger.log(message)),
     },
   });
   return { config: embeddedConfig(env, secrets, embedded), embedded, secrets };

@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { freeDiskMb } from '../common/free-disk-space';
 import { AppConfig } from '../config/app-config';
 import { keyStatusProblems, KeyStatusRow } from '../database/database-key-check';
+import { DatabaseServerStatus } from '../database/database-server-status';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { EXHAUSTION_MEMORY_MS, RoleScopedTransactions } from '../database/role-scoped-transactions';
 import { servicePool } from '../database/service-pool';
@@ -19,16 +18,6 @@ import { TimeoutError, withTimeout } from '../common/with-timeout';
 export const CHECK_TIMEOUT_MS = 2_000;
 
 const PROBE_TEXT = 'smartretail-readiness-probe';
-
-/**
- * With DATABASE_URL set nothing may have created DATA_DIR yet; the space that matters is that of
- * the filesystem it will be created on, so measure its nearest existing ancestor.
- */
-export function nearestExistingDirectory(path: string): string {
-  let current = resolve(path);
-  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
-  return current;
-}
 
 /**
  * The readiness checks. Each one races a timeout and reports a fixed, secret-free message on
@@ -47,6 +36,7 @@ export class ReadinessIndicators {
     private readonly queue: ImportQueue,
     private readonly metrics: ReadinessMetrics,
     private readonly tokenKeys: TokenKeys,
+    private readonly server: DatabaseServerStatus,
   ) {}
 
   /** Every check, in the order /health/ready reports them. */
@@ -73,10 +63,33 @@ export class ReadinessIndicators {
     }));
   }
 
+  /**
+   * The database answers. When this process supervises an embedded PostgreSQL that is down, the
+   * check says why and what is being done instead of only "unavailable"; once it is back, the
+   * last outage stays visible (when, why, how many so far) for whoever looks later.
+   */
   database(): Promise<HealthIndicatorResult> {
     return this.probe('database', 'unreachable', async () => {
+      const down = this.server.current();
+      if (down) {
+        return {
+          failure: `${down.cause}; ${down.action}`,
+          since: down.since.toISOString(),
+          outages: this.server.outageCount,
+        };
+      }
       await this.dataSource.query('SELECT 1');
-      return {};
+      const last = this.server.last();
+      return last
+        ? {
+            outages: this.server.outageCount,
+            lastOutage: {
+              cause: last.cause,
+              since: last.since.toISOString(),
+              recoveredAt: last.recoveredAt?.toISOString(),
+            },
+          }
+        : {};
     });
   }
 
@@ -168,14 +181,16 @@ export class ReadinessIndicators {
     });
   }
 
+  /**
+   * Free space in DATA_DIR. Imports have their own floor (IMPORT_MIN_FREE_DISK_MB, shown here),
+   * below which, counting the file's estimated growth, they are refused with 507.
+   */
   disk(): Promise<HealthIndicatorResult> {
     return this.probe('disk', 'could not read free space', async () => {
-      const stats = await statfs(nearestExistingDirectory(this.config.dataDir));
-      const freeMb = Math.floor((stats.bavail * stats.bsize) / 1024 ** 2);
+      const freeMb = await freeDiskMb(this.config.dataDir);
       const minimumMb = this.config.healthMinFreeDiskMb;
-      return freeMb < minimumMb
-        ? { failure: `free space below the minimum`, freeMb, minimumMb }
-        : { freeMb, minimumMb };
+      const state = { freeMb, minimumMb, importMinimumMb: this.config.importMinFreeDiskMb };
+      return freeMb < minimumMb ? { failure: `free space below the minimum`, ...state } : state;
     });
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ImportDirectoryService } from './schedule/import-directory.service';
 import { ImportRunsService } from './history/import-runs.service';
+import { ImportDiskGuard } from './engine/import-disk-guard';
 import { ImportLock } from './engine/import-lock';
 import { ImportQueue } from './engine/import-queue';
 import { ImportRunsRepository } from './history/import-runs.repository';
@@ -17,6 +18,7 @@ const ENGINE = [
   ImportRunsRepository,
   ImportQueue,
   ImportLock,
+  ImportDiskGuard,
   RunOutcomeRecorder,
   ImportDirectoryService,
 ];

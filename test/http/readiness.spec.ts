@@ -44,7 +44,12 @@ describe('health', () => {
       database: { status: 'up' },
       migrations: { status: 'up', applied: MIGRATIONS.length },
       encryption: { status: 'up' },
-      disk: { status: 'up', freeMb: expect.any(Number) as number, minimumMb: 512 },
+      disk: {
+        status: 'up',
+        freeMb: expect.any(Number) as number,
+        minimumMb: 512,
+        importMinimumMb: 512,
+      },
       pool: {
         status: 'up',
         max: 10,

@@ -56,6 +56,7 @@ describe('OpenAPI of the upload and run routes', () => {
       '429',
       '500',
       '503',
+      '507',
     ]);
   });
 });

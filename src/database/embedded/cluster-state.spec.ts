@@ -62,4 +62,13 @@ describe('what runs in an embedded cluster', () => {
       pids: [101, 102],
     });
   });
+
+  it("is this process's own to start again when its postmaster died (the supervisor restarts it)", () => {
+    const self = { pid: process.pid, port: 54320 };
+    expect(classifyCluster(facts({ lock, owner: self, ownerStatus: 'self' }))).toEqual({
+      kind: 'stale-lock',
+      lock,
+    });
+    expect(classifyCluster(facts({ owner: self, ownerStatus: 'self' }))).toEqual({ kind: 'free' });
+  });
 });

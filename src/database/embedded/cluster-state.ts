@@ -54,7 +54,8 @@ export function classifyCluster(facts: ClusterFacts): ClusterState {
       : { kind: 'orphaned', server: facts.lock, owner: facts.owner };
   }
   if (facts.strays.length) return { kind: 'lingering', pids: facts.strays };
-  if (ownerLives) return { kind: 'owned', owner: facts.owner! };
+  // This process's own claim without a server: its postmaster died and it starts it again.
+  if (facts.ownerStatus === 'alive') return { kind: 'owned', owner: facts.owner! };
   // Without a process table, PostgreSQL itself decides about a lock file whose pid is dead.
   if (facts.lock && facts.canInspectProcesses) return { kind: 'stale-lock', lock: facts.lock };
   return { kind: 'free' };

@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { EmbeddedDatabaseError } from './embedded-database-error';
 import type { PostgresBinaries } from './postgres-binaries';
 import type { OsUser } from './postgres-os-user';
+import type { PostmasterExit } from './postmaster-exit-cause';
+import { PostgresLog, PostgresLogOptions } from './postgres-log';
 import { isAlive } from './process-table';
 
 const READY = 'database system is ready to accept connections';
@@ -27,7 +29,8 @@ export interface ClusterProcessOptions {
   clusterDir: string;
   /** The OS user PostgreSQL runs as; undefined runs it as this process's user. */
   runAs?: OsUser;
-  onLog: (line: string) => void;
+  /** Where PostgreSQL's output goes: a file, a listener, the service log (see PostgresLog). */
+  log: PostgresLogOptions;
 }
 
 /** Creates the cluster; the superuser's password reaches initdb through a file only it can read. */
@@ -54,7 +57,7 @@ export async function initCluster(
         ],
         { ...asUser(runAs), env: serverEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      const output = new LastLines(options.onLog);
+      const output = new PostgresLog(options.log);
       child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
       child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
       child.once('error', (error) => reject(spawnFailure(options.binaries, error)));
@@ -74,10 +77,23 @@ export async function initCluster(
 /** The running postmaster this process started. */
 export class PostmasterProcess {
   private readonly stopOnExit = () => signal(this.pid, 'SIGINT');
+  private stopRequested = false;
+  /** Resolves when the postmaster exits, for whatever reason. */
+  readonly exited: Promise<PostmasterExit>;
 
-  private constructor(readonly pid: number) {
+  private constructor(
+    readonly pid: number,
+    exited: Promise<PostmasterExit>,
+    readonly log: PostgresLog,
+  ) {
     // If this process exits without stopping it (an uncaught error), PostgreSQL still stops.
     process.on('exit', this.stopOnExit);
+    this.exited = exited.finally(() => process.removeListener('exit', this.stopOnExit));
+  }
+
+  /** True once stop() was called: an exit after that was asked for. */
+  get stopping(): boolean {
+    return this.stopRequested;
   }
 
   static async start(
@@ -95,7 +111,14 @@ export class PostmasterProcess {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    const output = new LastLines(options.onLog);
+    const output = new PostgresLog(options.log);
+    // Keeps draining its log for as long as it runs: the pipe must not fill up.
+    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
+    const exited = new Promise<PostmasterExit>((resolve) =>
+      child.once('exit', (code, signalName) =>
+        resolve({ pid: child.pid ?? 0, code, signal: signalName }),
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         signal(child.pid, 'SIGQUIT');
@@ -103,22 +126,34 @@ export class PostmasterProcess {
       }, START_TIMEOUT_MS);
       const settle = (error?: Error) => {
         clearTimeout(timer);
+        child.stderr.removeListener('data', onData);
         if (error) reject(error);
         else resolve();
       };
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (output.add(chunk).includes(READY)) settle();
-      });
+      const onData = (chunk: Buffer) => {
+        if (chunk.toString('utf8').includes(READY)) settle();
+      };
+      child.stderr.on('data', onData);
       child.once('error', (error) => settle(spawnFailure(options.binaries, error)));
-      child.once('exit', () => settle(startFailure(options.port, output.problem())));
+      void exited.then(() => settle(startFailure(options.port, output.problem())));
     });
-    // Keep draining its log for the onLog callback; the pipe must not fill up.
-    return new PostmasterProcess(child.pid!);
+    return new PostmasterProcess(child.pid!, exited, output);
   }
 
   async stop(): Promise<void> {
+    this.stopRequested = true;
     process.removeListener('exit', this.stopOnExit);
     await stopPostmaster(this.pid);
+  }
+
+  /**
+   * After the postmaster died on its own: its server processes (same process group, it leads
+   * its session) must not go on writing to a cluster a new postmaster will recover, and a new
+   * one refuses to start while they hold its shared memory. SIGKILL is what PostgreSQL's own
+   * crash handling amounts to for them; the WAL makes it safe.
+   */
+  killLeftovers(): void {
+    signal(-this.pid, 'SIGKILL');
   }
 }
 
@@ -173,28 +208,3 @@ function signal(pid: number | undefined, name: NodeJS.Signals): void {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Forwards a child's output and remembers its last complaint, for a one-line error. */
-class LastLines {
-  private lastProblem?: string;
-  private lastLine?: string;
-
-  constructor(private readonly onLog: (line: string) => void) {}
-
-  add(chunk: Buffer): string {
-    const text = chunk.toString('utf8');
-    this.onLog(text);
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      this.lastLine = line.trim();
-      const problem =
-        /\b(FATAL|PANIC|ERROR):\s+(.*)$/.exec(line) ?? /^initdb: error: (.*)$/.exec(line);
-      if (problem) this.lastProblem = problem[problem.length - 1].trim();
-    }
-    return text;
-  }
-
-  problem(): string | undefined {
-    return this.lastProblem ?? this.lastLine;
-  }
-}

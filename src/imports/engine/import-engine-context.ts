@@ -2,6 +2,7 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config';
 import { ConfigModule } from '../../config/config.module';
+import { DatabaseServerModule } from '../../database/database-server.module';
 import { DatabaseModule } from '../../database/database.module';
 import { ImportRunEventsModule } from '../history/import-run-events';
 import { ImportEngineModule } from '../imports.module';
@@ -17,6 +18,7 @@ export async function createImportEngineContext(
     imports: [
       ConfigModule.forRoot(config),
       DatabaseModule,
+      DatabaseServerModule.forRoot(),
       ImportRunEventsModule,
       ImportEngineModule,
     ],

@@ -12,12 +12,13 @@ import type { PoolClient } from 'pg';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
 import { withTimeout } from '../../common/with-timeout';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { isDatabaseUnavailable, isDiskFull } from '../../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { databaseRefusal } from './database-refusal';
+import { ImportDiskGuard } from './import-disk-guard';
 import { ImportLock } from './import-lock';
 import type {
   FailureKind,
@@ -45,6 +46,8 @@ export interface ImportRequest {
   encoding?: CsvEncoding;
   /** Rows of erased subjects are loaded again instead of rejected (an admin's explicit choice). */
   allowReinstate?: boolean;
+  /** The file's size when known before reading: weighed against the free disk (507). */
+  sizeBytes?: number;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -96,11 +99,13 @@ export class ImportService implements BeforeApplicationShutdown {
     private readonly events: ImportRunEvents,
     private readonly recorder: RunOutcomeRecorder,
     private readonly interrupter: TransactionInterrupter,
+    private readonly disk: ImportDiskGuard,
   ) {}
 
   /**
    * Waits for the import's turn, then imports. Throws a 503 DomainError when the turn does not
-   * come in time or the database is unavailable; input failures come back in `failure`.
+   * come in time or the database is unavailable, a 507 when the disk is too full for it (no run
+   * is recorded: nothing was tried); input failures come back in `failure`.
    */
   async importContent(request: ImportRequest): Promise<ImportResult> {
     const running = this.queuedImport(request);
@@ -124,9 +129,10 @@ export class ImportService implements BeforeApplicationShutdown {
   }
 
   private queuedImport(request: ImportRequest): Promise<ImportResult> {
-    return this.lock.withDatasetTurn(request.dataset.name, (client) =>
-      this.importHoldingLock(client, request),
-    );
+    return this.lock.withDatasetTurn(request.dataset.name, async (client) => {
+      await this.disk.assertRoom(request.sizeBytes);
+      return this.importHoldingLock(client, request);
+    });
   }
 
   private async importHoldingLock(
@@ -206,8 +212,8 @@ export class ImportService implements BeforeApplicationShutdown {
       if (kind === 'unavailable') throw error;
       await this.runs.finish(id, outcome, { client: recordOn });
     } catch (recordError) {
-      if (!isDatabaseUnavailable(recordError)) throw recordError;
-      // The database is gone (or went while recording): record the outcome when it is back.
+      if (!isDatabaseUnavailable(recordError) && !isDiskFull(recordError)) throw recordError;
+      // The database is gone or full (or went while recording): record the outcome when it can.
       this.recorder.recordLater(id, outcome);
       throw recordError;
     }
@@ -310,7 +316,8 @@ export class ImportService implements BeforeApplicationShutdown {
 
 function failureKind(error: unknown): FailureKind {
   if (isInterrupted(error)) return 'interrupted';
-  if (isDatabaseUnavailable(error)) return 'unavailable';
+  // Out of disk, the database could not store the file: it is recorded once it can write again.
+  if (isDatabaseUnavailable(error) || isDiskFull(error)) return 'unavailable';
   if (error instanceof DomainError || isDataError(error)) return 'input';
   return 'internal';
 }

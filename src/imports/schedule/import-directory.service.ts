@@ -112,6 +112,7 @@ export class ImportDirectoryService {
       source: 'schedule',
       mode: 'default',
       fileName: file.name,
+      sizeBytes: size,
       checksum,
       content: createReadStream(file.path),
     });

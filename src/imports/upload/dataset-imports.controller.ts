@@ -8,6 +8,7 @@ import {
   ApiForbiddenResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiResponse,
   ApiRequestTimeoutResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -66,6 +67,11 @@ export class DatasetImportsController {
   @ApiServiceUnavailableResponse({
     description:
       'Too many imports waiting (refused before the body is read), the wait for this dataset timed out, the import was interrupted by a shutdown, or the database is unavailable; see Retry-After. Nothing imported.',
+  })
+  @ApiResponse({
+    status: 507,
+    description:
+      'Too little free disk where the database lives: below IMPORT_MIN_FREE_DISK_MB, or the file would leave less (checked before the body is read and when the turn comes). Nothing imported; free space, then retry.',
   })
   upload(
     @CurrentCaller() caller: Caller,

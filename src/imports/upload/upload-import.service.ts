@@ -13,6 +13,7 @@ import { DomainError, DomainErrorCode, forbidden } from '../../common/domain-err
 import { AppConfig } from '../../config/app-config';
 import type { DatabaseRole } from '../../auth/database-role';
 import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
+import { ImportDiskGuard } from '../engine/import-disk-guard';
 import { ImportQueue } from '../engine/import-queue';
 import { ImportService } from '../engine/import.service';
 import type { ImportMode, ImportRun } from '../history/import-run';
@@ -41,12 +42,14 @@ export class UploadImportService {
     private readonly config: AppConfig,
     private readonly queue: ImportQueue,
     private readonly imports: ImportService,
+    private readonly disk: ImportDiskGuard,
   ) {}
 
   /**
-   * The run, once imported. A DomainError otherwise: 415 not multipart, 503 queue full (both
-   * before a byte is read), 400/408/413 while receiving, 4xx when the file is refused, 503 when
-   * the turn does not come or the database is down.
+   * The run, once imported. A DomainError otherwise: 415 not multipart, 503 queue full, 507 disk
+   * too full (all before a byte is read), 400/408/413 while receiving, 4xx when the file is
+   * refused, 503 when the turn does not come or the database is down, 507 when the file would
+   * leave too little disk free.
    */
   async importUpload(
     datasetName: DatasetName,
@@ -58,8 +61,9 @@ export class UploadImportService {
     if (options.allowReinstate && options.role !== 'admin')
       throw forbidden('only admin may reinstate erased clients (allowReinstate=true)');
     if (!upload.isMultipart) throw notMultipart();
-    // Refuse before the body is read: a full queue would only refuse it afterwards.
+    // Refuse before the body is read: a full queue or disk would only refuse it afterwards.
     this.queue.assertRoom();
+    await this.disk.assertRoom();
     const file = await this.receive(dataset, mode, upload);
     // Opened now, so the file can be unlinked whatever happens while the import waits its turn.
     const handle = await open(file.path);
@@ -72,6 +76,7 @@ export class UploadImportService {
         encoding: options.encoding,
         allowReinstate: options.allowReinstate === true,
         fileName: file.fileName,
+        sizeBytes: file.size,
         content,
       });
       if (failure) throw failure;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nearestExistingDirectory } from './readiness.indicators';
+import { nearestExistingDirectory } from './free-disk-space';
 
 describe('free-space check location', () => {
   const base = mkdtempSync(join(tmpdir(), 'smartretail-disk-'));
