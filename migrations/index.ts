@@ -28,6 +28,7 @@ import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-Ind
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
+import { EnforceErasureInDatabase1795564960000 } from './1795564960000-EnforceErasureInDatabase';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
+  EnforceErasureInDatabase1795564960000,
 ];
