@@ -11,7 +11,7 @@ import { datasetCatalog } from '../../catalog/dataset-catalog';
 import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, forbidden } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
-import type { DatabaseRole } from '../../auth/database-role';
+import type { Caller } from '../../auth/caller';
 import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
 import { ImportQueue } from '../engine/import-queue';
 import { ImportService } from '../engine/import.service';
@@ -25,8 +25,6 @@ export interface UploadOptions {
   encoding?: CsvEncoding;
   /** Reinstate erased clients found in the file (admin only). */
   allowReinstate?: boolean;
-  /** The uploader's role: only admin may reinstate. */
-  role?: DatabaseRole;
 }
 
 const notMultipart = (): DomainError =>
@@ -52,10 +50,11 @@ export class UploadImportService {
     datasetName: DatasetName,
     options: UploadOptions,
     upload: CsvUpload,
+    caller: Caller,
   ): Promise<ImportRun> {
     const dataset = datasetCatalog.get(datasetName);
     const mode = options.mode ?? 'default';
-    if (options.allowReinstate && options.role !== 'admin')
+    if (options.allowReinstate && caller.role !== 'admin')
       throw forbidden('only admin may reinstate erased clients (allowReinstate=true)');
     if (!upload.isMultipart) throw notMultipart();
     // Refuse before the body is read: a full queue would only refuse it afterwards.
@@ -70,7 +69,7 @@ export class UploadImportService {
         source: 'upload',
         mode,
         encoding: options.encoding,
-        allowReinstate: options.allowReinstate === true,
+        reinstatedBy: options.allowReinstate === true ? caller : undefined,
         fileName: file.fileName,
         content,
       });
