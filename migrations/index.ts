@@ -29,6 +29,7 @@ import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDat
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 import { EnforceErasureInDatabase1795564960000 } from './1795564960000-EnforceErasureInDatabase';
+import { RenderErasureGuardedProtectionLayer1795564990000 } from './1795564990000-RenderErasureGuardedProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -58,4 +59,5 @@ export const MIGRATIONS = [
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
   EnforceErasureInDatabase1795564960000,
+  RenderErasureGuardedProtectionLayer1795564990000,
 ];
