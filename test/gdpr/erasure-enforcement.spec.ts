@@ -11,7 +11,8 @@ import { loadRetailFixture } from '../support/retail-fixture';
 import { bearer } from '../support/role-tokens';
 import { inTransaction, SessionScope } from '../support/test-database';
 
-const ERASED = 5;
+/** Each attack on a client of its own, erased by its test: one attack's success spoils no other. */
+const CLIENT = { rewrite: 5, adminRewrite: 6, key: 7, again: 8, stray: 9, reinstate: 10 };
 const WRITER: SessionScope = { role: 'writer' };
 const ADMIN: SessionScope = { role: 'admin' };
 const COMES_BACK_ONLY_THROUGH = /comes back only through smartretail\.reinstate_clients/;
@@ -61,7 +62,6 @@ describe('erasure enforced by the database', () => {
     owner = await h.db.connect('owner');
     app = await h.db.connect('app_user');
     await loadRetailFixture(owner);
-    await erase(ERASED);
   });
   afterAll(async () => {
     await app.end();
@@ -70,6 +70,8 @@ describe('erasure enforced by the database', () => {
   });
 
   it('refuses a writer clearing erased_at and writing the person again, and audits nothing', async () => {
+    const ERASED = CLIENT.rewrite;
+    await erase(ERASED);
     await expect(
       as(WRITER, () =>
         app.query(
@@ -99,6 +101,8 @@ describe('erasure enforced by the database', () => {
   });
 
   it('refuses the same reinstatement to admin in plain SQL: the audited function is the one way back', async () => {
+    const ERASED = CLIENT.adminRewrite;
+    await erase(ERASED);
     await expect(
       as(ADMIN, () =>
         app.query(
@@ -112,6 +116,8 @@ describe('erasure enforced by the database', () => {
   });
 
   it('refuses a data key inserted by a writer for an erased client, so nothing is served again', async () => {
+    const ERASED = CLIENT.key;
+    await erase(ERASED);
     await expect(
       as(WRITER, () =>
         app.query(
@@ -145,6 +151,8 @@ describe('erasure enforced by the database', () => {
   });
 
   it('destroys a stray key on a second erasure (one restored from a backup, say)', async () => {
+    const ERASED = CLIENT.stray;
+    await erase(ERASED);
     // Put back under the triggers, as a restore would, to make the key the database now refuses.
     await owner.query('BEGIN');
     await owner.query(`SET LOCAL session_replication_role = replica`);
@@ -161,6 +169,8 @@ describe('erasure enforced by the database', () => {
   });
 
   it('reinstates only through reinstate_clients: admin only, audited, for its own transaction alone', async () => {
+    const ERASED = CLIENT.reinstate;
+    await erase(ERASED);
     await expect(
       as(WRITER, () =>
         app.query(`SELECT smartretail.reinstate_clients($1, gen_random_uuid(), NULL)`, [[ERASED]]),
@@ -207,7 +217,7 @@ describe('erasure enforced by the database', () => {
   });
 
   it('reinstates through an admin import with allowReinstate=true, audited under that admin', async () => {
-    const again = 8;
+    const again = CLIENT.again;
     await erase(again);
     await http()
       .post('/datasets/clients/imports?allowReinstate=true')
