@@ -92,8 +92,12 @@ export class EnforceErasureInDatabase1795564960000 implements MigrationInterface
 
     // Per statement, over the statement's new rows: the importer inserts thousands of keys at
     // once (new clients, which no clients row matches yet). Each query of a VOLATILE function
-    // sees what committed before it, so a key inserted after an erasure committed is refused
-    // even when the inserting statement began before.
+    // sees what committed before it, so in READ COMMITTED a key inserted after an erasure
+    // committed is refused even when the inserting statement began before. A REPEATABLE READ
+    // transaction would still see the client alive, from its older snapshot: locking the
+    // client's row makes it fail instead ("could not serialize access due to concurrent
+    // update"). Only inserts lock, and only rows of existing clients, which have no key unless
+    // erased: new clients match no row, and key rotation (an UPDATE) locks nothing.
     await queryRunner.query(`
       CREATE FUNCTION smartretail.refuse_keys_of_erased_clients() RETURNS trigger
       LANGUAGE plpgsql
@@ -102,6 +106,10 @@ export class EnforceErasureInDatabase1795564960000 implements MigrationInterface
       DECLARE
         erased integer;
       BEGIN
+        IF TG_OP = 'INSERT' THEN
+          PERFORM 1 FROM new_keys k JOIN public.clients c ON c.client_id = k.client_id
+            FOR SHARE OF c;
+        END IF;
         SELECT c.client_id INTO erased
           FROM new_keys k JOIN public.clients c ON c.client_id = k.client_id
          WHERE c.erased_at IS NOT NULL

@@ -9,10 +9,18 @@ import { aClient, clientsCsv } from '../support/client-factory';
 import { ImportHarness } from '../support/import-harness';
 import { loadRetailFixture } from '../support/retail-fixture';
 import { bearer } from '../support/role-tokens';
-import { inTransaction, SessionScope } from '../support/test-database';
+import { canonicalKey, inTransaction, SessionScope, testSecrets } from '../support/test-database';
 
 /** Each attack on a client of its own, erased by its test: one attack's success spoils no other. */
-const CLIENT = { rewrite: 5, adminRewrite: 6, key: 7, again: 8, stray: 9, reinstate: 10 };
+const CLIENT = {
+  rewrite: 5,
+  adminRewrite: 6,
+  key: 7,
+  again: 8,
+  stray: 9,
+  reinstate: 10,
+  snapshot: 11,
+};
 const WRITER: SessionScope = { role: 'writer' };
 const ADMIN: SessionScope = { role: 'admin' };
 const COMES_BACK_ONLY_THROUGH = /comes back only through smartretail\.reinstate_clients/;
@@ -148,6 +156,30 @@ describe('erasure enforced by the database', () => {
     ).rejects.toThrow(KEY_REFUSED);
     expect(await tombstone(ERASED)).toEqual({ erased: true, personal: 0, keys: 0 });
     expect(await readable(ERASED)).toEqual([404, 404]);
+  });
+
+  it('refuses a key planted by a REPEATABLE READ writer whose snapshot predates the erasure', async () => {
+    const ERASED = CLIENT.snapshot;
+    const s = testSecrets();
+    await app.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
+      await app.query(
+        `SELECT set_config('smartretail.encryption_key', $1, true), set_config('role', 'writer', true)`,
+        [canonicalKey(s.encryptionKey)],
+      );
+      await app.query('SELECT count(*) FROM clients'); // the snapshot: the client alive
+      await erase(ERASED);
+      await expect(
+        app.query(
+          `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
+           VALUES ($1, smartretail.wrap_data_key(public.gen_random_bytes(32)), smartretail.encryption_key_version())`,
+          [ERASED],
+        ),
+      ).rejects.toThrow(/could not serialize access/);
+    } finally {
+      await app.query('ROLLBACK');
+    }
+    expect(await tombstone(ERASED)).toEqual({ erased: true, personal: 0, keys: 0 });
   });
 
   it('destroys a stray key on a second erasure (one restored from a backup, say)', async () => {
