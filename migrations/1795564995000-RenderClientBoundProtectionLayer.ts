@@ -40,6 +40,11 @@ DECLARE
   c_sexe text;
   c_ville text;
 BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.erased_at IS NOT NULL AND NEW.erased_at IS NULL
+     AND NOT smartretail.reinstatement_authorized(NEW.client_id) THEN
+    RAISE EXCEPTION 'clients: an erased subject comes back only through smartretail.reinstate_clients (admin, audited)'
+      USING ERRCODE = '42501';
+  END IF;
   IF NEW.erased_at IS NOT NULL THEN
     IF TG_OP = 'UPDATE' AND OLD.erased_at IS NOT NULL
        AND num_nonnulls(NEW.nom, NEW.prenom, NEW.email, NEW.date_naissance, NEW.sexe, NEW.ville) > 0 THEN
@@ -244,7 +249,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON clients TO admin`);
     await queryRunner.query(`
 GRANT INSERT, UPDATE ON clients TO writer`);
     await queryRunner.query(`
-GRANT SELECT (client_id, date_inscription, pii_digest, erased_at) ON clients TO writer`);
+GRANT SELECT (client_id, date_inscription, erased_at) ON clients TO writer`);
     await queryRunner.query(`
 REVOKE ALL ON TABLE v_clients_decrypted FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
@@ -394,6 +399,8 @@ REVOKE ALL ON TABLE smartretail.master_key_versions FROM PUBLIC, admin, writer, 
     await queryRunner.query(`
 GRANT SELECT ON smartretail.master_key_versions TO admin`);
     await queryRunner.query(`
+REVOKE ALL ON TABLE smartretail.reinstatements FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.encryption_key() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 GRANT EXECUTE ON FUNCTION smartretail.encryption_key() TO admin, writer, analyst`);
@@ -523,6 +530,16 @@ REVOKE ALL ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uui
 GRANT EXECUTE ON FUNCTION smartretail.audit_personal_action(text,text,integer[],uuid,text) TO admin`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.forbid_audit_change() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.reinstate_clients(integer[],uuid,text) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.reinstate_clients(integer[],uuid,text) TO admin`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.reinstatement_authorized(integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+GRANT EXECUTE ON FUNCTION smartretail.reinstatement_authorized(integer) TO admin, writer`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.refuse_keys_of_erased_clients() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`

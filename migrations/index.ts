@@ -31,6 +31,7 @@ import { CleanPersonalRejections1795564950000 } from './1795564950000-CleanPerso
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 import { FindUnopenableValues1795564985000 } from './1795564985000-FindUnopenableValues';
+import { EnforceErasureInDatabase1795564960000 } from './1795564960000-EnforceErasureInDatabase';
 import { RenderClientBoundProtectionLayer1795564995000 } from './1795564995000-RenderClientBoundProtectionLayer';
 
 export const MIGRATIONS = [
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
   CleanPersonalRejections1795564950000,
+  EnforceErasureInDatabase1795564960000,
   BindValuesToTheirClient1795564970000,
   FindUnopenableValues1795564985000,
   RenderClientBoundProtectionLayer1795564995000,

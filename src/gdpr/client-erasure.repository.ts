@@ -18,17 +18,27 @@ export class ClientErasureRepository {
       [clientId],
     );
     if (!found.rowCount) return 'unknown';
-    if (found.rows[0].erased) return 'already-erased';
+    if (found.rows[0].erased) {
+      // The database refuses a key for an erased client, but one restored from a backup, or
+      // written before that refusal existed, would make the person readable again: erasing
+      // again destroys it.
+      await this.destroyKeys(client, [clientId]);
+      return 'already-erased';
+    }
     await this.eraseLocked(client, [clientId]);
     return 'erased';
   }
 
   /** Erases living clients whose rows this transaction already holds locked, in two statements. */
   async eraseLocked(client: PoolClient, clientIds: number[]): Promise<void> {
-    await client.query('DELETE FROM smartretail.client_keys WHERE client_id = ANY($1::int[])', [
+    await this.destroyKeys(client, clientIds);
+    await client.query('UPDATE clients SET erased_at = now() WHERE client_id = ANY($1::int[])', [
       clientIds,
     ]);
-    await client.query('UPDATE clients SET erased_at = now() WHERE client_id = ANY($1::int[])', [
+  }
+
+  private async destroyKeys(client: PoolClient, clientIds: number[]): Promise<void> {
+    await client.query('DELETE FROM smartretail.client_keys WHERE client_id = ANY($1::int[])', [
       clientIds,
     ]);
   }

@@ -18,12 +18,15 @@ import {
   SERVICE_FUNCTIONS,
   SERVICE_RELATIONS,
 } from './privilege-declarations';
-import { DIGEST_COLUMN, ERASED_AT_COLUMN, sqlName } from './sql-names';
+import { ERASED_AT_COLUMN, sqlName } from './sql-names';
 
 /**
  * Who writes the retail tables. admin may correct anything; writer loads files (INSERT, UPDATE
- * for upserts) and reads only what classifying rows needs: keys, clear columns and, for personal
- * datasets, the digest of the personal values, never their ciphertext.
+ * for upserts) and reads only what classifying rows needs: keys, clear columns and whether a
+ * subject is erased. Never the ciphertext, and never a keyed hash of personal values (digest,
+ * blind indexes): writer computes those hashes for any value it likes, so reading stored ones
+ * would let it test guesses of low-entropy values (a birth date) until one matches. The import
+ * compares digests as admin (src/imports/engine/dataset-merge-sql.ts).
  */
 function tablePrivileges(catalog: DatasetCatalog, spec: DatasetSpec): RelationPrivileges {
   const table = sqlName(spec.table);
@@ -41,7 +44,7 @@ function tablePrivileges(catalog: DatasetCatalog, spec: DatasetSpec): RelationPr
     relation: table,
     grants: { admin: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], writer: ['INSERT', 'UPDATE'] },
     // erased_at: the loader refuses rows of erased subjects.
-    columnSelect: { writer: [...clearColumns, DIGEST_COLUMN, ERASED_AT_COLUMN] },
+    columnSelect: { writer: [...clearColumns, ERASED_AT_COLUMN] },
   };
 }
 

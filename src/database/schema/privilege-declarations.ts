@@ -74,6 +74,9 @@ export const SERVICE_RELATIONS: readonly RelationPrivileges[] = [
   },
   // Check values per master-key version; retired through retire_master_key_versions().
   { relation: 'smartretail.master_key_versions', grants: { admin: ['SELECT'] } },
+  // Reinstatement authorisations (1795564960000-EnforceErasureInDatabase.ts): written by
+  // reinstate_clients, read by reinstatement_authorized, both SECURITY DEFINER.
+  { relation: 'smartretail.reinstatements', grants: {} },
 ];
 
 export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
@@ -134,6 +137,12 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   },
   // Trigger functions fire without any EXECUTE grant.
   { signature: 'smartretail.forbid_audit_change()', execute: [] },
+  // Erasure enforced in the database (1795564960000-EnforceErasureInDatabase.ts): the one way
+  // back from a tombstone is admin's, audited; the triggers of admin and writer ask whether this
+  // transaction holds that authorisation.
+  { signature: 'smartretail.reinstate_clients(integer[],uuid,text)', execute: ['admin'] },
+  { signature: 'smartretail.reinstatement_authorized(integer)', execute: ['admin', 'writer'] },
+  { signature: 'smartretail.refuse_keys_of_erased_clients()', execute: [] },
   // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.
   ...['purge_audit_log', 'purge_import_rejections', 'purge_import_runs'].map(
     (name): FunctionPrivileges => ({

@@ -55,6 +55,20 @@ ${cleared.map((col) => `    NEW.${col} := NULL;`).join('\n')}
   END IF;`;
 }
 
+/**
+ * Reinstatement: clearing erased_at brings a person back, so the database allows it only in a
+ * transaction that smartretail.reinstate_clients (admin, audited) authorised for this subject
+ * (1795564960000-EnforceErasureInDatabase.ts), whatever the role: the API's refusal alone did
+ * not stop a writer in SQL.
+ */
+function reinstatementGuard(table: string, pk: string): string {
+  return `  IF TG_OP = 'UPDATE' AND OLD.${ERASED_AT_COLUMN} IS NOT NULL AND NEW.${ERASED_AT_COLUMN} IS NULL
+     AND NOT smartretail.reinstatement_authorized(NEW.${pk}) THEN
+    RAISE EXCEPTION ${sqlLiteral(`${table}: an erased subject comes back only through smartretail.reinstate_clients (admin, audited)`)}
+      USING ERRCODE = '42501';
+  END IF;`;
+}
+
 function unchangedUpdate(table: string, personal: ColumnSpec[], blind: ColumnSpec[]): string {
   const same = personal.map((c) => `NEW.${c.name} IS NOT DISTINCT FROM OLD.${c.name}`);
   const keep = [...blind.map((c) => blindIndexColumn(c.name)), DIGEST_COLUMN];
@@ -123,6 +137,7 @@ function functionBody(spec: DatasetSpec, personal: ColumnSpec[]): string {
     '  block bytea;',
     step((c) => `  ${clearVar(c)} text;`),
     'BEGIN',
+    reinstatementGuard(table, pk),
     tombstone(table, pk, personal, blind),
     '',
     unchangedUpdate(table, personal, blind),

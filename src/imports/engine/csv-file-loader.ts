@@ -22,8 +22,11 @@ import {
   insertNewRowsSql,
   moveParseRejectionsSql,
   rejectErasedSubjectsSql,
+  reinstateErasedSubjectsSql,
   rejectOrphansSql,
+  shareStagingSql,
   supersedeDuplicatesSql,
+  updateChangedPersonalRowsSql,
   updateChangedRowsSql,
 } from './dataset-merge-sql';
 import type { ImportCounts, ImportMode } from '../history/import-run';
@@ -42,6 +45,12 @@ export interface LoadOutcome {
   atomicRefusal?: string;
   /** Seconds spent in each phase, for the debug log (where the time goes on big files). */
   phases: Record<string, number>;
+}
+
+/** An admin's reinstatement of the erased subjects a file holds, audited under this request. */
+export interface Reinstatement {
+  requestId: string;
+  correlationId?: string;
 }
 
 interface StagedFile {
@@ -64,7 +73,7 @@ export class CsvFileLoader {
     mode: ImportMode,
     onProgress?: (p: LoadProgress) => void,
     encoding?: CsvEncoding,
-    { allowReinstate = false }: { allowReinstate?: boolean } = {},
+    { reinstate }: { reinstate?: Reinstatement } = {},
   ): Promise<LoadOutcome> {
     const phases: Record<string, number> = {};
     const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -86,7 +95,7 @@ export class CsvFileLoader {
       : await phase('duplicates', () => this.supersedeDuplicates(warnings));
     const orphans = rejectOrphansSql(this.spec);
     const orphaned = orphans ? await phase('foreign keys', () => this.sql(orphans)) : 0;
-    const erasedSql = allowReinstate ? null : rejectErasedSubjectsSql(this.spec);
+    const erasedSql = reinstate ? null : rejectErasedSubjectsSql(this.spec);
     const erased = erasedSql ? await phase('erased subjects', () => this.sql(erasedSql)) : 0;
     const rejected = staged.parseRejected + superseded + orphaned + erased;
     const invalid = staged.parseRejected + orphaned + erased;
@@ -104,9 +113,18 @@ export class CsvFileLoader {
         phases,
       };
     }
+    // After the atomic check: a reinstatement is audited, so only one that happens is.
+    if (reinstate) await phase('reinstatements', () => this.authoriseReinstatements(reinstate));
     const dataKeys = createDataKeysSql(this.spec);
     if (dataKeys) await phase('data keys', () => this.statements(dataKeys));
     let updated = 0;
+    const personalUpdate = updateChangedPersonalRowsSql(this.spec);
+    if (personalUpdate) {
+      await this.sql(shareStagingSql, false);
+      updated += await phase('update personal', () =>
+        this.asAdmin(() => this.sql(personalUpdate, false)),
+      );
+    }
     for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
       updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));
     }
@@ -117,6 +135,32 @@ export class CsvFileLoader {
       warnings,
       phases,
     };
+  }
+
+  /**
+   * Work done as admin inside the file's writer transaction: what the writer role may not do
+   * (compare stored digests, authorise a reinstatement). Back to writer afterwards; on an error
+   * the transaction is rolled back whole anyway.
+   */
+  private async asAdmin<T>(work: () => Promise<T>): Promise<T> {
+    await this.client.query(`SELECT set_config('role', 'admin', true)`);
+    const result = await work();
+    await this.client.query(`SELECT set_config('role', 'writer', true)`);
+    return result;
+  }
+
+  private async authoriseReinstatements(reinstate: Reinstatement): Promise<void> {
+    const sql = reinstateErasedSubjectsSql(this.spec);
+    if (!sql) return;
+    const { rows } = await this.client.query<{ ids: number[] }>(sql.find);
+    if (!rows[0].ids.length) return;
+    await this.asAdmin(() =>
+      this.client.query(sql.authorise, [
+        rows[0].ids,
+        reinstate.requestId,
+        reinstate.correlationId ?? null,
+      ]),
+    );
   }
 
   /** Runs statements in order; the count is the last one's (the earlier ones prepare it). */

@@ -78,7 +78,8 @@ export const ERASED_SUBJECT = 'erased subject';
 
 /**
  * Rows of erased subjects (tombstones, see EnvelopeEncryption) are refused, so a file that
- * still holds an erased person cannot bring them back; an admin's allowReinstate skips this.
+ * still holds an erased person cannot bring them back; an admin's reinstatement skips this and
+ * authorises them instead (reinstateErasedSubjectsSql).
  */
 export function rejectErasedSubjectsSql(spec: DatasetSpec): string | null {
   if (!hasPersonalData(spec)) return null;
@@ -90,6 +91,25 @@ export function rejectErasedSubjectsSql(spec: DatasetSpec): string | null {
           )
           INSERT INTO import_rejections (run_id, line, column_name, reason, value)
           SELECT $1, line, '${pk}', '${ERASED_SUBJECT}', ${pk}::text FROM gone`;
+}
+
+/**
+ * An admin's reinstatement through an import: the staged erased subjects, read as writer (who
+ * owns the staging table), then authorised by smartretail.reinstate_clients as admin, audited,
+ * for this transaction (1795564960000-EnforceErasureInDatabase.ts). The database refuses their
+ * keys and their rows otherwise, whoever runs the merge.
+ */
+export function reinstateErasedSubjectsSql(
+  spec: DatasetSpec,
+): { find: string; authorise: string } | null {
+  if (!hasPersonalData(spec)) return null;
+  const pk = spec.primaryKey;
+  return {
+    find: `SELECT coalesce(array_agg(s.${pk} ORDER BY s.${pk}), '{}') AS ids
+             FROM ${STAGING_TABLE} s JOIN ${spec.table} t ON t.${pk} = s.${pk}
+            WHERE t.erased_at IS NOT NULL`,
+    authorise: `SELECT smartretail.reinstate_clients($1::integer[], $2::uuid, $3)`,
+  };
 }
 
 /**
@@ -141,40 +161,51 @@ export function insertNewRowsSql(spec: DatasetSpec): string[] {
 }
 
 /**
- * UPDATE statements for changed rows. Plain tables compare columns directly. For a table with
- * personal columns the stored ciphertext cannot be compared (and the writer may not read it):
- * the keyed digest of the staged clear values is compared with the stored `pii_digest`, so only
- * rows whose personal data really changed get new plaintext, which the trigger encrypts once.
- * Rows whose personal data is unchanged only get their other columns updated (no crypto).
+ * UPDATE statements for changed rows of a table without personal columns, or for the clear
+ * columns of one with: they compare clear columns directly, as writer.
  */
 export function updateChangedRowsSql(spec: DatasetSpec): string[] {
   const pk = spec.primaryKey;
   const plain = spec.columns.filter((c) => !c.personal && c.name !== pk);
+  if (!plain.length) return [];
+  const plainDiffers = `(${plain.map((c) => `t.${c.name}`).join(', ')}) IS DISTINCT FROM (${plain.map((c) => `s.${c.name}`).join(', ')})`;
+  return [
+    `UPDATE ${spec.table} t SET ${plain.map((c) => `${c.name} = s.${c.name}`).join(', ')} FROM ${STAGING_TABLE} s
+     WHERE t.${pk} = s.${pk} AND ${plainDiffers}`,
+  ];
+}
+
+/**
+ * Rows whose personal data changed, for a table with personal columns. The stored ciphertext
+ * cannot be compared: the keyed digest of the staged clear values is compared with the stored
+ * `pii_digest`, so only rows whose personal data really changed get new plaintext, which the
+ * trigger encrypts once; the others keep their seals untouched (no crypto, no write).
+ *
+ * Run as admin, after `shareStagingSql`: writer may not read `pii_digest`. Writer computes the
+ * digest of any values it likes, so a writer who could compare it with the stored one (reading
+ * it, or through anything that answers whether it matched, a row count included) could test
+ * guesses of a low-entropy value such as a birth date until one matched. admin reads the clear
+ * values anyway, so comparing as admin teaches nobody anything new; the import's counts are
+ * reported only once its transaction commits, and a wrong guess committed has overwritten what
+ * it guessed at.
+ */
+export function updateChangedPersonalRowsSql(spec: DatasetSpec): string | null {
+  const pk = spec.primaryKey;
   const personal = spec.columns.filter((c) => c.personal);
-  const setPlain = plain.map((c) => `${c.name} = s.${c.name}`);
-  const plainDiffers = plain.length
-    ? `(${plain.map((c) => `t.${c.name}`).join(', ')}) IS DISTINCT FROM (${plain.map((c) => `s.${c.name}`).join(', ')})`
-    : 'false';
-  if (!personal.length) {
-    if (!plain.length) return [];
-    return [
-      `UPDATE ${spec.table} t SET ${setPlain.join(', ')} FROM ${STAGING_TABLE} s
-       WHERE t.${pk} = s.${pk} AND ${plainDiffers}`,
-    ];
-  }
+  if (!personal.length) return null;
+  const plain = spec.columns.filter((c) => !c.personal && c.name !== pk);
   // Same array, same order and same clear text (dates as YYYY-MM-DD) as the trigger digests.
   const digest = `smartretail.pii_digest(ARRAY[${personal.map((c) => `s.${c.name}`).join(', ')}]::text[])`;
-  const statements = [
-    // erased_at = NULL reinstates a tombstone; without allowReinstate none is left in staging.
-    `UPDATE ${spec.table} t SET ${[...personal.map((c) => `${c.name} = ${staged(c)}`), 'erased_at = NULL', ...setPlain].join(', ')}
-     FROM ${STAGING_TABLE} s
-     WHERE t.${pk} = s.${pk} AND t.pii_digest IS DISTINCT FROM ${digest}`,
+  const set = [
+    ...personal.map((c) => `${c.name} = ${staged(c)}`),
+    // Reinstates a tombstone; the trigger refuses it unless reinstate_clients authorised it.
+    'erased_at = NULL',
+    ...plain.map((c) => `${c.name} = s.${c.name}`),
   ];
-  if (plain.length) {
-    statements.push(
-      `UPDATE ${spec.table} t SET ${setPlain.join(', ')} FROM ${STAGING_TABLE} s
-       WHERE t.${pk} = s.${pk} AND ${plainDiffers}`,
-    );
-  }
-  return statements;
+  return `UPDATE ${spec.table} t SET ${set.join(', ')}
+     FROM ${STAGING_TABLE} s
+     WHERE t.${pk} = s.${pk} AND t.pii_digest IS DISTINCT FROM ${digest}`;
 }
+
+/** Lets admin read this transaction's staging table (a TEMP table is its creator's, writer's). */
+export const shareStagingSql = `GRANT SELECT ON ${STAGING_TABLE} TO admin`;

@@ -9,6 +9,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import type { Caller } from '../../auth/caller';
 import type { DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
 import { withTimeout } from '../../common/with-timeout';
@@ -44,8 +45,11 @@ export interface ImportRequest {
   content: AsyncIterable<Buffer>;
   /** The file's character set when the caller knows it; else decided from the bytes. */
   encoding?: CsvEncoding;
-  /** Rows of erased subjects are loaded again instead of rejected (an admin's explicit choice). */
-  allowReinstate?: boolean;
+  /**
+   * Rows of erased subjects are loaded again instead of rejected: an admin's explicit choice,
+   * audited as a reinstatement under this caller (the database allows it to admin alone).
+   */
+  reinstatedBy?: Caller;
   /** The file's size when known before reading: weighed against the free disk (507). */
   sizeBytes?: number;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
@@ -158,7 +162,12 @@ export class ImportService implements BeforeApplicationShutdown {
     let failure: DomainError | undefined;
     try {
       // One transaction per file: the data and the run's outcome commit together or not at all.
-      await this.tx.runOn(client, FILE_TRANSACTION, async (c) => {
+      const reinstatedBy = request.reinstatedBy;
+      // The audit of a reinstatement reads who asked from the transaction's claims.
+      const scope = reinstatedBy
+        ? { ...FILE_TRANSACTION, claims: reinstatedBy.claims }
+        : FILE_TRANSACTION;
+      await this.tx.runOn(client, scope, async (c) => {
         const loader = new CsvFileLoader(c, dataset, id);
         // The loader counts rows as it parses: report them now, not with the next chunk read
         // (the last report would otherwise show the rows before the file's last chunk).
@@ -170,7 +179,12 @@ export class ImportService implements BeforeApplicationShutdown {
             request.onProgress?.({ rows: measured.rows, bytes: measured.bytes });
           },
           request.encoding,
-          { allowReinstate: request.allowReinstate },
+          {
+            reinstate: reinstatedBy && {
+              requestId: reinstatedBy.requestId,
+              correlationId: reinstatedBy.correlationId,
+            },
+          },
         );
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });

@@ -79,6 +79,6 @@ export class DatasetImportsController {
     @Query() query: DatasetImportQuery,
     @MultipartCsv() file: CsvUpload,
   ): Promise<ImportRun> {
-    return this.uploads.importUpload(path.dataset, { ...query, role: caller.role }, file);
+    return this.uploads.importUpload(path.dataset, query, file, caller);
   }
 }

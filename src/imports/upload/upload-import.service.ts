@@ -11,7 +11,7 @@ import { datasetCatalog } from '../../catalog/dataset-catalog';
 import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, forbidden } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
-import type { DatabaseRole } from '../../auth/database-role';
+import type { Caller } from '../../auth/caller';
 import type { CsvEncoding } from '../engine/csv/csv-text-decoder';
 import { ImportDiskGuard } from '../engine/import-disk-guard';
 import { ImportQueue } from '../engine/import-queue';
@@ -26,8 +26,6 @@ export interface UploadOptions {
   encoding?: CsvEncoding;
   /** Reinstate erased clients found in the file (admin only). */
   allowReinstate?: boolean;
-  /** The uploader's role: only admin may reinstate. */
-  role?: DatabaseRole;
 }
 
 const notMultipart = (): DomainError =>
@@ -55,10 +53,11 @@ export class UploadImportService {
     datasetName: DatasetName,
     options: UploadOptions,
     upload: CsvUpload,
+    caller: Caller,
   ): Promise<ImportRun> {
     const dataset = datasetCatalog.get(datasetName);
     const mode = options.mode ?? 'default';
-    if (options.allowReinstate && options.role !== 'admin')
+    if (options.allowReinstate && caller.role !== 'admin')
       throw forbidden('only admin may reinstate erased clients (allowReinstate=true)');
     if (!upload.isMultipart) throw notMultipart();
     // Refuse before the body is read: a full queue or disk would only refuse it afterwards.
@@ -74,7 +73,7 @@ export class UploadImportService {
         source: 'upload',
         mode,
         encoding: options.encoding,
-        allowReinstate: options.allowReinstate === true,
+        reinstatedBy: options.allowReinstate === true ? caller : undefined,
         fileName: file.fileName,
         sizeBytes: file.size,
         content,
