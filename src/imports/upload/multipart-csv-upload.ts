@@ -78,8 +78,8 @@ class MultipartCsvUpload implements CsvUpload {
     directory: UploadSpoolDirectory,
   ): Promise<ReceivedCsvFile> {
     const { req, res } = this;
-    this.spool = new UploadSpool(directory);
-    const upload = multer({ storage: this.spool, limits: { fileSize: maxBytes, files: 1 } }).single(
+    const spool = (this.spool = new UploadSpool(directory));
+    const upload = multer({ storage: spool, limits: { fileSize: maxBytes, files: 1 } }).single(
       UPLOAD_FIELD,
     );
     try {
@@ -94,6 +94,9 @@ class MultipartCsvUpload implements CsvUpload {
           error ? reject(asDomainError(error, maxBytes)) : resolve(),
         );
       });
+    } catch (error) {
+      spool.discard();
+      throw error;
     } finally {
       req.setTimeout(0);
     }

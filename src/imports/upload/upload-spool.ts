@@ -9,7 +9,7 @@
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { pipeline } from 'node:stream/promises';
-import { removeSpooled, UploadSpoolDirectory } from './upload-spool-directory';
+import { removeSpooled, SpoolFile, UploadSpoolDirectory } from './upload-spool-directory';
 
 export interface SpooledFile {
   path: string;
@@ -19,6 +19,7 @@ export interface SpooledFile {
 export class UploadSpool implements StorageEngine {
   /** The file part being received, for the run recorded when receiving fails. */
   received?: { fileName: string; bytes: number };
+  private current?: SpoolFile;
 
   constructor(private readonly directory: UploadSpoolDirectory) {}
 
@@ -35,6 +36,7 @@ export class UploadSpool implements StorageEngine {
     } catch (error) {
       return callback(error);
     }
+    this.current = spooled;
     const { path, stream, settle } = spooled;
     file.stream.on('data', (chunk: Buffer) => (received.bytes += chunk.length));
     pipeline(file.stream, stream).then(
@@ -48,6 +50,16 @@ export class UploadSpool implements StorageEngine {
         callback(error);
       },
     );
+  }
+
+  /**
+   * Stops writing and removes the file now: an upload refused while it arrives (408) leaves
+   * nothing behind by the time it is answered, not once the connection is torn down.
+   */
+  discard(): void {
+    if (!this.current) return;
+    this.current.stream.destroy();
+    removeSpooled(this.current.path);
   }
 
   _removeFile(
