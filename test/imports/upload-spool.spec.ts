@@ -33,7 +33,9 @@ import {
 const MAX_BYTES = 4096;
 const IDLE_MS = 1_000;
 const mode = (path: string) => statSync(path).mode & 0o777;
-const host = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63);
+const host = hostname()
+  .replace(/[^A-Za-z0-9-]/g, '-')
+  .slice(0, 63);
 
 /** A pid no process has any more (a child that has exited). */
 async function deadPid(): Promise<number> {

@@ -78,24 +78,26 @@ class MultipartCsvUpload implements CsvUpload {
     directory: UploadSpoolDirectory,
   ): Promise<ReceivedCsvFile> {
     const { req, res } = this;
-    const spool = (this.spool = new UploadSpool(directory));
-    const upload = multer({ storage: spool, limits: { fileSize: maxBytes, files: 1 } }).single(
-      UPLOAD_FIELD,
-    );
     try {
       await new Promise<void>((resolve, reject) => {
-        // The socket's idle timer: reset by every byte that arrives.
-        req.setTimeout(idleTimeoutMs, () => {
-          // Nobody will read the rest: close the connection once the 408 is sent.
+        // Nobody will read the rest: close the connection once the answer is sent.
+        const giveUp = (error: Error) => {
           res.once('finish', () => req.socket.destroy());
-          reject(idle(idleTimeoutMs));
-        });
+          reject(error);
+        };
+        const spool = (this.spool = new UploadSpool(directory, giveUp));
+        const upload = multer({
+          storage: spool,
+          limits: { fileSize: maxBytes, files: 1 },
+        }).single(UPLOAD_FIELD);
+        // The socket's idle timer: reset by every byte that arrives.
+        req.setTimeout(idleTimeoutMs, () => giveUp(idle(idleTimeoutMs)));
         upload(req, res, (error: unknown) =>
           error ? reject(asDomainError(error, maxBytes)) : resolve(),
         );
       });
     } catch (error) {
-      spool.discard();
+      this.spool?.discard();
       throw error;
     } finally {
       req.setTimeout(0);

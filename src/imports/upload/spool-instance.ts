@@ -26,7 +26,8 @@ export type SpoolOwnerStatus = 'alive' | 'gone' | 'other host';
 const NAME = /^([A-Za-z0-9-]{1,63})\.(\d{1,10})\.(\d{1,20}|x)\.[0-9a-f]{16}$/;
 
 /** Host names as they may appear in a file name: letters, digits and hyphens. */
-const hostTag = (name: string): string => name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63) || 'host';
+const hostTag = (name: string): string =>
+  name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63) || 'host';
 
 export function thisInstance(): SpoolOwner {
   return { host: hostTag(hostname()), pid: process.pid, startTime: processStartTime(process.pid) };

@@ -9,6 +9,7 @@
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { pipeline } from 'node:stream/promises';
+import { isInterrupted } from '../../database/transaction-interrupter';
 import { removeSpooled, SpoolFile, UploadSpoolDirectory } from './upload-spool-directory';
 
 export interface SpooledFile {
@@ -21,7 +22,14 @@ export class UploadSpool implements StorageEngine {
   received?: { fileName: string; bytes: number };
   private current?: SpoolFile;
 
-  constructor(private readonly directory: UploadSpoolDirectory) {}
+  /**
+   * `interrupted`: shutdown stopped the file being received (and removed it). Called at once, so
+   * the request is answered without waiting for a body that may trickle for minutes.
+   */
+  constructor(
+    private readonly directory: UploadSpoolDirectory,
+    private readonly interrupted: (error: Error) => void,
+  ) {}
 
   _handleFile(
     _req: Request,
@@ -38,6 +46,9 @@ export class UploadSpool implements StorageEngine {
     }
     this.current = spooled;
     const { path, stream, settle } = spooled;
+    stream.once('error', (error) => {
+      if (isInterrupted(error)) this.interrupted(error);
+    });
     file.stream.on('data', (chunk: Buffer) => (received.bytes += chunk.length));
     pipeline(file.stream, stream).then(
       () => {
