@@ -44,7 +44,7 @@ export interface SpoolFile {
   path: string;
   stream: WriteStream;
   /** The stream ended (received or failed): shutdown no longer needs to stop it. */
-  settle(): void;
+  settle: () => void;
 }
 
 export interface SweepReport {
