@@ -116,6 +116,30 @@ describe('the upload spool (UPLOAD_SPOOL_DIR)', () => {
     expect(spooledFiles(root)).toEqual([]);
   });
 
+  it('leaves nothing after the client drops the connection mid-file (no answer to wait for)', async () => {
+    const upload = trickleUpload(url(h.app), { fileName: 'dropped-mid-file.csv' });
+    upload.send(personalRow(250));
+    await spooled(root, personalRow(250).length);
+    upload.abort();
+    // The failed run is recorded after the file is removed: once it is there, so is the answer.
+    const failedRuns = async () =>
+      h.db.asOwner(
+        async (c) =>
+          (
+            await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM import_runs
+                WHERE file_name = 'dropped-mid-file.csv' AND status = 'failed'`,
+            )
+          ).rows[0].n,
+      );
+    const deadline = Date.now() + 30_000;
+    while ((await failedRuns()) === 0) {
+      if (Date.now() > deadline) throw new Error('the dropped upload was never recorded');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(spooledFiles(root)).toEqual([]);
+  });
+
   it('removes the directory of a stopped instance at start-up, and keeps a live one', async () => {
     const gone = join(root, `${host}.${await deadPid()}.x.00000000000000aa`);
     mkdirSync(gone, { mode: 0o700 });
