@@ -9,7 +9,10 @@
  *
  * Every refusal is the same opaque 401: callers learn nothing about why, and nothing of the
  * token is echoed. The precise reason goes to the log (never the token, never a claim value),
- * so whoever connects an identity provider can see which check failed.
+ * so whoever connects an identity provider can see which check failed. One exception: a token
+ * valid in every other respect whose `sub` starts with `smartretail:` (the service's own jobs,
+ * see internal-subject.ts) gets a 401 that says so, since its holder already proved a valid
+ * signature and the fix is on their side (another subject), whether HS256 or from a JWKS.
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
@@ -17,6 +20,7 @@ import { errors, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
 import { DatabaseRole } from './database-role';
+import { isInternalSubject, RESERVED_SUBJECT_MESSAGE } from './internal-subject';
 import { roleAt } from './role-claim';
 import { KeySetUnavailable, TokenKeys } from './token-keys';
 
@@ -36,7 +40,12 @@ export const SUBJECT_PATTERN = /^[\w.@:|-]{1,128}$/;
 
 type TokenSettings = Pick<AppConfig, 'jwtSecret' | 'jwtIssuer' | 'jwtAudience'>;
 
+/** The refusal of a reserved subject: its own message, since the token is otherwise valid. */
+export const reservedSubject = (): DomainError =>
+  new DomainError(DomainErrorCode.Unauthenticated, RESERVED_SUBJECT_MESSAGE);
+
 class TokenRefused extends Error {}
+class ReservedSubject extends TokenRefused {}
 
 @Injectable()
 export class RoleTokenService {
@@ -61,7 +70,7 @@ export class RoleTokenService {
         );
       }
       this.logger.warn(`Token refused: ${refusalReason(error)}`);
-      throw unauthenticated();
+      throw error instanceof ReservedSubject ? reservedSubject() : unauthenticated();
     }
   }
 
@@ -82,6 +91,11 @@ export class RoleTokenService {
     const role = roleAt(claims, this.config.jwtRoleClaim);
     if (!role)
       throw new TokenRefused('no application role (admin, writer, analyst) at JWT_ROLE_CLAIM');
+    // Last, so only a token that passed every other check learns why it is refused.
+    if (isInternalSubject(sub))
+      throw new ReservedSubject(
+        'its sub claim starts with "smartretail:", reserved for the service\'s own jobs',
+      );
     return { sub, role, claims };
   }
 
@@ -124,6 +138,7 @@ export interface TokenRequest {
 
 /** Signs a role token; used by `npm run token` and the tests. */
 export function signRoleToken(settings: TokenSettings, request: TokenRequest): string {
+  if (isInternalSubject(request.sub)) throw new Error(RESERVED_SUBJECT_MESSAGE);
   if (!settings.jwtSecret)
     throw new Error(
       'HS256 is not among JWT_ALGORITHMS, so the service would refuse this token: get one from the identity provider (or list HS256 too)',

@@ -12,6 +12,15 @@ describe('token arguments', () => {
     });
   });
 
+  it.each(['smartretail:retention', 'SMARTRETAIL:x'])(
+    "refuses the subject %s, reserved for the service's own jobs",
+    (sub) => {
+      expect(() => parseTokenArguments(['admin', '--sub', sub], isDatabaseRole)).toThrow(
+        '--sub: Token subjects (sub) starting with "smartretail:" are reserved',
+      );
+    },
+  );
+
   it.each([
     ['30s', 30],
     ['15m', 900],

@@ -1,4 +1,5 @@
 import type { DatabaseRole } from '../auth/database-role';
+import { isInternalSubject, RESERVED_SUBJECT_MESSAGE } from '../auth/internal-subject';
 import { SUBJECT_PATTERN, TokenRequest } from '../auth/role-token.service';
 import { parseDurationSeconds } from '../config/duration';
 
@@ -41,5 +42,7 @@ export function parseTokenArguments(
   if (!SUBJECT_PATTERN.test(sub)) {
     throw new TokenArgumentError('--sub must be 1-128 letters, digits or ._@:-');
   }
+  // The service would refuse it: said now, not at the first request.
+  if (isInternalSubject(sub)) throw new TokenArgumentError(`--sub: ${RESERVED_SUBJECT_MESSAGE}`);
   return { role, sub, ttlSeconds: parseTtl(options.ttl ?? '1h') };
 }

@@ -102,7 +102,8 @@ const HEADERS: Record<number, Record<string, unknown>> = {
 };
 
 const GUARD_RESPONSES: Record<string, string> = {
-  '401': 'Missing, malformed, expired or badly signed token',
+  '401':
+    'Missing, malformed, expired or badly signed token, or one whose subject starts with "smartretail:" (reserved for the service\'s own jobs)',
   '403': 'The token is valid but its role may not use this route',
   '429': 'Too many failed authentications or refused bodies from this address; see Retry-After',
   // With JWT_JWKS_URL, a token naming an unknown key needs the identity provider's key set.

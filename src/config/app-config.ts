@@ -5,7 +5,7 @@
  */
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EnvironmentVariables } from './environment-variables';
 import {
   isHmacAlgorithm,
@@ -92,6 +92,8 @@ export class AppConfig {
   readonly importWaitTimeoutMs: number;
   readonly importMaxDurationMs: number;
   readonly uploadIdleTimeoutMs: number;
+  /** The directory under which each instance spools the uploads it is receiving. */
+  readonly uploadSpoolDir: string;
   readonly metricsPort?: number;
   readonly healthMinFreeDiskMb: number;
   readonly importMinFreeDiskMb: number;
@@ -150,6 +152,9 @@ export class AppConfig {
     this.importWaitTimeoutMs = env.IMPORT_WAIT_TIMEOUT_MS ?? 120_000;
     this.importMaxDurationMs = env.IMPORT_MAX_DURATION_MS ?? 30 * 60_000;
     this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
+    // Under DATA_DIR, not os.tmpdir(): personal data stays in the one directory the operator
+    // already protects, backs up and deletes, instead of a folder every user of the host shares.
+    this.uploadSpoolDir = resolve(env.UPLOAD_SPOOL_DIR ?? join(this.dataDir, 'uploads'));
     this.metricsPort = env.METRICS_PORT || undefined;
     this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
     // Imports stop at the same level readiness fails at, unless told otherwise.

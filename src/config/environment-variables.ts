@@ -273,6 +273,15 @@ export class EnvironmentVariables {
   @Min(100)
   UPLOAD_IDLE_TIMEOUT_MS?: number;
 
+  /**
+   * Where uploads are held while they arrive (DATA_DIR/uploads by default): each instance spools
+   * into a 0700 directory of its own there, removed at shutdown and swept after a crash.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  UPLOAD_SPOOL_DIR?: string;
+
   @IsOptional()
   @ValidateIf((_o, v) => v !== undefined && v !== '')
   @Transform(toInt)

@@ -11,6 +11,7 @@ import { RunOutcomeRecorder } from './history/run-outcome-recorder';
 import { ImportRunsController } from './history/import-runs.controller';
 import { DatasetImportsController } from './upload/dataset-imports.controller';
 import { UploadImportService } from './upload/upload-import.service';
+import { UploadSpoolDirectory } from './upload/upload-spool-directory';
 
 /** The import engine without HTTP or schedule: what the CLI and the benchmark run. */
 const ENGINE = [
@@ -29,6 +30,6 @@ export class ImportEngineModule {}
 @Module({
   imports: [ImportEngineModule],
   controllers: [DatasetImportsController, ImportRunsController],
-  providers: [ImportRunsService, ImportScheduler, UploadImportService],
+  providers: [ImportRunsService, ImportScheduler, UploadImportService, UploadSpoolDirectory],
 })
 export class ImportsModule {}

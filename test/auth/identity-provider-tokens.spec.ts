@@ -109,6 +109,28 @@ describe('tokens from an identity provider', () => {
     });
   });
 
+  it('answers 401 to a valid identity-provider admin token whose sub is smartretail:retention, saying the prefix is reserved', async () => {
+    const token = await idp.sign('key-1', { role: 'admin', sub: 'smartretail:retention' });
+    const res = await request(h.app.getHttpServer())
+      .delete('/clients/1')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(401);
+    expect(res.body).toEqual({
+      ...REFUSED,
+      message:
+        'Token subjects (sub) starting with "smartretail:" are reserved for the service\'s own jobs in the audit trail',
+    });
+    const [{ erased }] = await h.db.asOwner(
+      async (c) =>
+        (
+          await c.query<{ erased: boolean }>(
+            'SELECT erased_at IS NOT NULL AS erased FROM clients WHERE client_id = 1',
+          )
+        ).rows,
+    );
+    expect(erased).toBe(false);
+  });
+
   it('logs why an algorithm-confusion token was refused, without the token or the key', async () => {
     const token = rawToken(
       { alg: 'HS256', typ: 'JWT', kid: 'key-1' },

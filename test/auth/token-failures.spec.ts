@@ -97,6 +97,35 @@ describe('role tokens', () => {
     },
   );
 
+  it.each(['smartretail:retention', 'smartretail:anything', 'SmartRetail:Retention'])(
+    'answers 401 to an otherwise valid HS256 admin token whose sub is %s, saying the prefix is reserved',
+    async (sub) => {
+      const res = await request(h.app.getHttpServer())
+        .delete('/clients/1')
+        .set('Authorization', `Bearer ${rawToken(HS256, claims({ sub }))}`)
+        .expect(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message:
+          'Token subjects (sub) starting with "smartretail:" are reserved for the service\'s own jobs in the audit trail',
+        requestId: expect.any(String),
+      });
+    },
+  );
+
+  it('keeps the opaque 401 for a reserved sub in a token that fails another check', async () => {
+    const res = await request(h.app.getHttpServer())
+      .get('/datasets')
+      .set(
+        'Authorization',
+        `Bearer ${rawToken(HS256, claims({ sub: 'smartretail:retention' }), 'x'.repeat(64))}`,
+      )
+      .expect(401);
+    expect(res.body.message).toBe('A valid bearer token is required');
+  });
+
   it('accepts a token with the configured issuer and audience', async () => {
     await request(h.app.getHttpServer())
       .get('/datasets')

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -37,7 +37,7 @@ describe('npm start in a checkout under a private (0700) directory, like root cl
     };
   };
 
-  it('starts, opening only search permission on the private directory, and keeps secrets.json 0600', async () => {
+  it('starts, opening only search permission on the private directory, and keeps secrets.json 0600 and the upload spool 0700', async () => {
     const dataDir = join(checkout.dir, '.data');
     const { env, service } = await start(dataDir);
     try {
@@ -51,6 +51,9 @@ describe('npm start in a checkout under a private (0700) directory, like root cl
     // Others may pass through the home directory, never list or read it.
     expect(statSync(home).mode & 0o777).toBe(0o701);
     expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    // The upload spool stays private too, and a clean stop leaves it empty.
+    expect(statSync(join(dataDir, 'uploads')).mode & 0o777).toBe(0o700);
+    expect(readdirSync(join(dataDir, 'uploads'))).toEqual([]);
     expect(EmbeddedDataDir.at(dataDir).postmaster()).toBeUndefined();
   }, 120_000);
 

@@ -4,7 +4,7 @@ import { RetentionPurgeService } from '../../src/gdpr/retention/retention-purge.
 import { aClient } from '../support/client-factory';
 import { HttpHarness, startHttpHarness } from '../support/http-app';
 import { insertClients } from '../support/retail-fixture';
-import { bearer } from '../support/role-tokens';
+import { bearer, nowSeconds, rawToken } from '../support/role-tokens';
 import { inTransaction } from '../support/test-database';
 
 const INACTIVE_DAYS = 400;
@@ -81,6 +81,23 @@ describe('inactivity retention (RETENTION_DAYS_INACTIVE_CLIENTS)', () => {
   });
   afterAll(() => h.close());
 
+  it("refuses an admin token that borrows the retention job's name: the client stays, nothing is audited under it", async () => {
+    const borrowed = rawToken(
+      { alg: 'HS256', typ: 'JWT' },
+      { sub: RETENTION_ACTOR, role: 'admin', exp: nowSeconds() + 300 },
+    );
+    const res = await request(h.app.getHttpServer())
+      .delete('/clients/4')
+      .set('Authorization', `Bearer ${borrowed}`)
+      .expect(401);
+    expect(res.body.message).toMatch(/^Token subjects \(sub\) starting with "smartretail:"/);
+    expect(await living()).toContain(4);
+    const [{ n }] = await h.db.asOwner(
+      async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log')).rows,
+    );
+    expect(n).toBe(0);
+  });
+
   it('erases exactly the inactive clients, in batches, audited, and KPIs unchanged', async () => {
     const kpisBefore = await revenue();
     const report = await h.app.get(RetentionPurgeService).purge(now);
@@ -109,6 +126,8 @@ describe('inactivity retention (RETENTION_DAYS_INACTIVE_CLIENTS)', () => {
       );
       return rows;
     });
+    // Under the reserved prefix no token may carry: the rows can only be the job's.
+    expect(RETENTION_ACTOR).toBe('smartretail:retention');
     expect(audit.every((a) => a.sub === RETENTION_ACTOR)).toBe(true);
     expect(audit.flatMap((a) => a.record_ids).sort()).toEqual(ERASED);
 

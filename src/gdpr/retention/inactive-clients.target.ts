@@ -7,11 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { AuditRepository } from '../../audit/audit.repository';
+import { internalSubject } from '../../auth/internal-subject';
 import type { ClientErasureRepository } from '../client-erasure.repository';
 import type { RetentionTarget } from './retention-target';
 
-/** Who the audit trail names for these erasures (request.jwt.claims.sub of the purge). */
-export const RETENTION_ACTOR = 'smartretail:retention';
+/**
+ * Who the audit trail names for these erasures (request.jwt.claims.sub of the purge): a
+ * reserved subject, so no token can make an admin's erasure pass for the job's.
+ */
+export const RETENTION_ACTOR = internalSubject('retention');
 
 export function inactiveClientsTarget(
   retentionDays: number,

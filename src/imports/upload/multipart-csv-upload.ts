@@ -2,8 +2,8 @@
  * Transport only: hands the upload service the CSV file of a multipart/form-data request. Nothing
  * is read when the handler is called: the service first refuses what it must refuse before a
  * byte of the body is read (a bad dataset, mode or encoding by validation, then the content type,
- * then a full import queue), and only then calls `receive`, which writes the file into a private
- * temporary file (UploadSpool) with multer. That is why this is a lazy parameter and not an
+ * then a full import queue), and only then calls `receive`, which writes the file into this
+ * instance's spool directory (UploadSpool) with multer. That is why this is a lazy parameter and not an
  * interceptor: interceptors run before parameter validation, and reading the body there would
  * read it before the request is known to be acceptable.
  */
@@ -11,7 +11,8 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
-import { removeSpooled, SpooledFile, UploadSpool } from './upload-spool';
+import { SpooledFile, UploadSpool } from './upload-spool';
+import { removeSpooled, UploadSpoolDirectory } from './upload-spool-directory';
 
 export const UPLOAD_FIELD = 'file';
 const BROKEN_BODY =
@@ -38,8 +39,8 @@ export interface CsvUpload {
   readonly isMultipart: boolean;
   /** Set once the file part started arriving (even when receiving it then failed). */
   readonly partial?: PartialUpload;
-  /** Receives the whole file; 400 (malformed, no file), 408 (idle) or 413 (too large). */
-  receive(limits: UploadLimits): Promise<ReceivedCsvFile>;
+  /** Receives the whole file into `spool`; 400 (malformed, no file), 408 (idle) or 413 (too large). */
+  receive(limits: UploadLimits, spool: UploadSpoolDirectory): Promise<ReceivedCsvFile>;
 }
 
 export const tooLarge = (maxBytes: number): DomainError =>
@@ -57,7 +58,7 @@ const idle = (ms: number): DomainError =>
 type UploadRequest = Request & { file?: Express.Multer.File & SpooledFile };
 
 class MultipartCsvUpload implements CsvUpload {
-  private readonly spool = new UploadSpool();
+  private spool?: UploadSpool;
 
   constructor(
     private readonly req: UploadRequest,
@@ -69,26 +70,35 @@ class MultipartCsvUpload implements CsvUpload {
   }
 
   get partial(): PartialUpload | undefined {
-    return this.spool.received;
+    return this.spool?.received;
   }
 
-  async receive({ maxBytes, idleTimeoutMs }: UploadLimits): Promise<ReceivedCsvFile> {
+  async receive(
+    { maxBytes, idleTimeoutMs }: UploadLimits,
+    directory: UploadSpoolDirectory,
+  ): Promise<ReceivedCsvFile> {
     const { req, res } = this;
-    const upload = multer({ storage: this.spool, limits: { fileSize: maxBytes, files: 1 } }).single(
-      UPLOAD_FIELD,
-    );
     try {
       await new Promise<void>((resolve, reject) => {
-        // The socket's idle timer: reset by every byte that arrives.
-        req.setTimeout(idleTimeoutMs, () => {
-          // Nobody will read the rest: close the connection once the 408 is sent.
+        // Nobody will read the rest: close the connection once the answer is sent.
+        const giveUp = (error: Error) => {
           res.once('finish', () => req.socket.destroy());
-          reject(idle(idleTimeoutMs));
-        });
+          reject(error);
+        };
+        const spool = (this.spool = new UploadSpool(directory, giveUp));
+        const upload = multer({
+          storage: spool,
+          limits: { fileSize: maxBytes, files: 1 },
+        }).single(UPLOAD_FIELD);
+        // The socket's idle timer: reset by every byte that arrives.
+        req.setTimeout(idleTimeoutMs, () => giveUp(idle(idleTimeoutMs)));
         upload(req, res, (error: unknown) =>
           error ? reject(asDomainError(error, maxBytes)) : resolve(),
         );
       });
+    } catch (error) {
+      this.spool?.discard();
+      throw error;
     } finally {
       req.setTimeout(0);
     }

@@ -1,12 +1,11 @@
 /**
  * An upload, front to back: refuse what can be refused before the body is read, receive the file
- * whole into a private temporary file (UploadSpool), then import it like any other file and
- * remove it. Receiving first is what keeps a slow client from holding an import turn, a pool
+ * whole into this instance's spool directory (UploadSpoolDirectory), then import it like any
+ * other file, from a handle whose name is already gone. Receiving first is what keeps a slow client from holding an import turn, a pool
  * connection or a transaction while it trickles; the size limit (413) and the body's idle time
  * (408) bound the receiving, and an upload cut short that way is recorded as a failed run.
  */
 import { Injectable } from '@nestjs/common';
-import { open } from 'node:fs/promises';
 import { datasetCatalog } from '../../catalog/dataset-catalog';
 import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, forbidden } from '../../common/domain-error';
@@ -18,7 +17,7 @@ import { ImportQueue } from '../engine/import-queue';
 import { ImportService } from '../engine/import.service';
 import type { ImportMode, ImportRun } from '../history/import-run';
 import { CsvUpload, ReceivedCsvFile, UPLOAD_FIELD } from './multipart-csv-upload';
-import { removeSpooled } from './upload-spool';
+import { removeSpooled, UploadSpoolDirectory } from './upload-spool-directory';
 
 export interface UploadOptions {
   mode?: ImportMode;
@@ -41,6 +40,7 @@ export class UploadImportService {
     private readonly queue: ImportQueue,
     private readonly imports: ImportService,
     private readonly disk: ImportDiskGuard,
+    private readonly spool: UploadSpoolDirectory,
   ) {}
 
   /**
@@ -64,8 +64,12 @@ export class UploadImportService {
     this.queue.assertRoom();
     await this.disk.assertRoom();
     const file = await this.receive(dataset, mode, upload);
-    // Opened now, so the file can be unlinked whatever happens while the import waits its turn.
-    const handle = await open(file.path);
+    // Unlinked as soon as it is open: while the import waits its turn and runs, the clear
+    // personal data is on disk under no name, and gone with the process however it ends.
+    const handle = await this.spool.claim(file.path).catch((error: unknown) => {
+      removeSpooled(file.path);
+      throw error;
+    });
     const content = handle.createReadStream({ highWaterMark: 256 * 1024 });
     try {
       const { report, failure } = await this.imports.importContent({
@@ -93,10 +97,10 @@ export class UploadImportService {
     upload: CsvUpload,
   ): Promise<ReceivedCsvFile> {
     try {
-      return await upload.receive({
-        maxBytes: this.config.importMaxBytes,
-        idleTimeoutMs: this.config.uploadIdleTimeoutMs,
-      });
+      return await upload.receive(
+        { maxBytes: this.config.importMaxBytes, idleTimeoutMs: this.config.uploadIdleTimeoutMs },
+        this.spool,
+      );
     } catch (error) {
       // A file that started arriving leaves a failed run behind, with why it stopped.
       const partial = upload.partial;

@@ -1,19 +1,16 @@
 /**
- * A multer storage engine that writes the uploaded file to a private temporary file (mode 0600)
- * and nothing else. Receiving the whole body before importing is what keeps a slow client from
- * holding an import lock, a pool connection or an open transaction while it trickles: the import
- * starts only once the last byte is on disk, and then reads at disk speed. Memory stays a few
- * buffers whatever the size; the size limit and the idle timeout apply while receiving.
+ * A multer storage engine that writes the uploaded file into this instance's spool directory
+ * (UploadSpoolDirectory: 0700, the file 0600) and nothing else. Receiving the whole body before
+ * importing is what keeps a slow client from holding an import lock, a pool connection or an
+ * open transaction while it trickles: the import starts only once the last byte is on disk, and
+ * then reads at disk speed. Memory stays a few buffers whatever the size; the size limit and the
+ * idle timeout apply while receiving.
  */
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-
-export const SPOOL_DIR = join(tmpdir(), 'smartretail-uploads');
+import { isInterrupted } from '../../database/transaction-interrupter';
+import { removeSpooled, SpoolFile, UploadSpoolDirectory } from './upload-spool-directory';
 
 export interface SpooledFile {
   path: string;
@@ -23,24 +20,57 @@ export interface SpooledFile {
 export class UploadSpool implements StorageEngine {
   /** The file part being received, for the run recorded when receiving fails. */
   received?: { fileName: string; bytes: number };
+  private current?: SpoolFile;
+
+  /**
+   * `interrupted`: shutdown stopped the file being received (and removed it). Called at once, so
+   * the request is answered without waiting for a body that may trickle for minutes.
+   */
+  constructor(
+    private readonly directory: UploadSpoolDirectory,
+    private readonly interrupted: (error: Error) => void,
+  ) {}
 
   _handleFile(
     _req: Request,
     file: Express.Multer.File,
     callback: (error?: unknown, info?: Partial<Express.Multer.File> & SpooledFile) => void,
   ): void {
-    mkdirSync(SPOOL_DIR, { recursive: true, mode: 0o700 });
-    const path = join(SPOOL_DIR, `${randomUUID()}.csv`);
     const received = { fileName: file.originalname, bytes: 0 };
     this.received = received;
+    let spooled;
+    try {
+      spooled = this.directory.create();
+    } catch (error) {
+      return callback(error);
+    }
+    this.current = spooled;
+    const { path, stream, settle } = spooled;
+    stream.once('error', (error) => {
+      if (isInterrupted(error)) this.interrupted(error);
+    });
     file.stream.on('data', (chunk: Buffer) => (received.bytes += chunk.length));
-    pipeline(file.stream, createWriteStream(path, { flags: 'wx', mode: 0o600 })).then(
-      () => callback(null, { path, size: received.bytes }),
+    pipeline(file.stream, stream).then(
+      () => {
+        settle();
+        callback(null, { path, size: received.bytes });
+      },
       (error: unknown) => {
+        settle();
         removeSpooled(path);
         callback(error);
       },
     );
+  }
+
+  /**
+   * Stops writing and removes the file now: an upload refused while it arrives (408) leaves
+   * nothing behind by the time it is answered, not once the connection is torn down.
+   */
+  discard(): void {
+    if (!this.current) return;
+    this.current.stream.destroy();
+    removeSpooled(this.current.path);
   }
 
   _removeFile(
@@ -51,8 +81,4 @@ export class UploadSpool implements StorageEngine {
     removeSpooled(file.path);
     callback(null);
   }
-}
-
-export function removeSpooled(path: string | undefined): void {
-  if (path) rmSync(path, { force: true });
 }
