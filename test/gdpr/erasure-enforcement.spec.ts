@@ -130,7 +130,7 @@ describe('erasure enforced by the database', () => {
       as(WRITER, () =>
         app.query(
           `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
-           VALUES ($1, smartretail.wrap_data_key(public.gen_random_bytes(32)), smartretail.encryption_key_version())`,
+           VALUES ($1, smartretail.wrap_data_key($1, public.gen_random_bytes(32)), smartretail.encryption_key_version())`,
           [ERASED],
         ),
       ),
@@ -140,7 +140,7 @@ describe('erasure enforced by the database', () => {
       as(WRITER, () =>
         app.query(
           `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
-           SELECT id, smartretail.wrap_data_key(public.gen_random_bytes(32)), smartretail.encryption_key_version()
+           SELECT id, smartretail.wrap_data_key(id, public.gen_random_bytes(32)), smartretail.encryption_key_version()
              FROM unnest(ARRAY[900, $1::int, 901]) AS u(id)`,
           [ERASED],
         ),
@@ -172,7 +172,7 @@ describe('erasure enforced by the database', () => {
       await expect(
         app.query(
           `INSERT INTO smartretail.client_keys (client_id, wrapped_key, master_key_version)
-           VALUES ($1, smartretail.wrap_data_key(public.gen_random_bytes(32)), smartretail.encryption_key_version())`,
+           VALUES ($1, smartretail.wrap_data_key($1, public.gen_random_bytes(32)), smartretail.encryption_key_version())`,
           [ERASED],
         ),
       ).rejects.toThrow(/could not serialize access/);
