@@ -26,6 +26,7 @@ import { RenderEnvelopeProtectionLayer1795564922000 } from './1795564922000-Rend
 import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalValues';
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
+import { RecordAwaitedParentsOfImports1795564982000 } from './1795564982000-RecordAwaitedParentsOfImports';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   RenderSealedProtectionLayer1795564941000,
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
+  RecordAwaitedParentsOfImports1795564982000,
 ];

@@ -29,6 +29,11 @@ export interface PriorOutcome {
   succeeded: boolean;
   skipRecorded: boolean;
   failedForGood: boolean;
+  /**
+   * Set when the content's latest successful run refused orphans while these parents' files had
+   * not loaded: the scan imports it again once they have.
+   */
+  awaitedParents: DatasetName[] | null;
 }
 
 export interface RunOutcome {
@@ -40,6 +45,7 @@ export interface RunOutcome {
   counts: ImportCounts;
   warnings: string[];
   error?: string;
+  awaitedParents?: DatasetName[];
 }
 
 interface RunRow {
@@ -137,7 +143,7 @@ export class ImportRunsRepository {
       c.query(
         `UPDATE import_runs SET status = $2, size_bytes = $3, checksum = $4, rows_read = $5, inserted = $6,
                 updated = $7, unchanged = $8, rejected = $9, warnings = $10::jsonb, error = $11,
-                failure_kind = $12, finished_at = clock_timestamp(),
+                failure_kind = $12, awaited_parents = $13, finished_at = clock_timestamp(),
                 duration_seconds = extract(epoch FROM clock_timestamp() - started_at)
          WHERE id = $1`,
         [
@@ -153,6 +159,7 @@ export class ImportRunsRepository {
           JSON.stringify(outcome.warnings.map(storable)),
           outcome.error === undefined ? null : storable(outcome.error),
           outcome.failureKind ?? null,
+          outcome.awaitedParents ?? null,
         ],
       );
     if (inTransaction) await write(inTransaction);
@@ -205,7 +212,10 @@ export class ImportRunsRepository {
         `SELECT coalesce(bool_or(status = 'succeeded'), false) AS "succeeded",
                 coalesce(bool_or(status = 'skipped'), false) AS "skipRecorded",
                 coalesce(bool_or(status = 'failed' AND failure_kind IN ('input', 'internal')), false)
-                  AS "failedForGood"
+                  AS "failedForGood",
+                (SELECT awaited_parents FROM import_runs
+                  WHERE dataset = $1 AND checksum = $2 AND status = 'succeeded'
+                  ORDER BY finished_at DESC LIMIT 1) AS "awaitedParents"
            FROM import_runs WHERE dataset = $1 AND checksum = $2`,
         [dataset, checksum],
       );
