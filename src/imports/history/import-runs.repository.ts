@@ -104,7 +104,7 @@ const runValues = (run: NewRun): unknown[] => [
   run.dataset,
   run.source,
   run.mode,
-  run.fileName,
+  shownFileName(run.fileName),
   run.sizeBytes,
   run.checksum,
 ];
@@ -280,6 +280,19 @@ export class ImportRunsRepository {
  * UTF-16 file: shown as U+FFFD, so recording the run's outcome can never fail on its text.
  */
 const storable = (text: string): string => text.replace(/\0/g, '\uFFFD');
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point here
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * A file name as the history keeps it: an uploaded name is the client's choice, and a newline or
+ * an escape sequence in it would forge lines or colours wherever the history is shown. Control
+ * characters become their visible pictures (U+2400..U+241F, U+2421).
+ */
+export const shownFileName = (name: string): string =>
+  name.replace(CONTROL_CHARACTERS, (c) =>
+    c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
+  );
 
 function withoutNullValue(r: RejectedRow): RejectedRow {
   const { value, ...rest } = r;
