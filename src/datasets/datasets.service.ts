@@ -15,7 +15,7 @@ import { forbidden, notFound } from '../common/domain-error';
 import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
 import { DatasetsRepository, RecordCount, RecordRow } from './datasets.repository';
 import { RecordSource } from './record-sql';
-import { parseRecordQuery, usableParameters } from './record-query';
+import { parseRecordQuery, parseSingleRecordQuery, usableParameters } from './record-query';
 import { RecordRequest } from './record-format';
 import { contentRangeHeaders, jsonPage, streamCsv } from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
@@ -117,8 +117,17 @@ export class DatasetsService {
     };
   }
 
-  async get(caller: Caller, dataset: string, id: number): Promise<RecordRow> {
-    const source = this.sourceFor(caller, dataset);
+  async get(
+    caller: Caller,
+    dataset: string,
+    id: number,
+    raw: Record<string, unknown>,
+  ): Promise<RecordRow> {
+    const all = this.sourceFor(caller, dataset);
+    const { select } = parseSingleRecordQuery(all.spec, caller.role, raw);
+    const source: RecordSource = select
+      ? { ...all, columns: select.map((name) => all.columns.find((c) => c.name === name)!) }
+      : all;
     const row = await this.inTransaction(caller, source.spec, async (client, audit) => {
       const found = await this.records.byId(client, source, id);
       if (audit) await audit(client, found ? [id] : []);
