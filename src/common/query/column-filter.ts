@@ -63,7 +63,7 @@ function expected(column: FilterableColumn, operator: FilterOperator): string {
 function parseValue(
   type: ColumnType,
   raw: string,
-  bounds = INTEGER_RANGES.integer,
+  bounds: { min: number; max: number } = INTEGER_RANGES.integer,
 ): FilterValue | undefined {
   switch (type) {
     case 'integer':
