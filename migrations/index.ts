@@ -27,8 +27,10 @@ import { SealPersonalValues1795564940000 } from './1795564940000-SealPersonalVal
 import { IndexDateColumnsForKeysetOrder1795564930000 } from './1795564930000-IndexDateColumnsForKeysetOrder';
 import { IndexDatesWithoutTheirKey1795564943000 } from './1795564943000-IndexDatesWithoutTheirKey';
 import { RecordAwaitedParentsOfImports1795564982000 } from './1795564982000-RecordAwaitedParentsOfImports';
+import { RefuseImplausiblePurchaseDates1795564983000 } from './1795564983000-RefuseImplausiblePurchaseDates';
 import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKeysByIndex';
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
+import { RenderPlausibleDatesProtectionLayer1795564992000 } from './1795564992000-RenderPlausibleDatesProtectionLayer';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -58,4 +60,6 @@ export const MIGRATIONS = [
   LookUpDataKeysByIndex1795564942000,
   IndexDatesWithoutTheirKey1795564943000,
   RecordAwaitedParentsOfImports1795564982000,
+  RefuseImplausiblePurchaseDates1795564983000,
+  RenderPlausibleDatesProtectionLayer1795564992000,
 ];

@@ -127,6 +127,8 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   },
   // Trigger functions fire without any EXECUTE grant.
   { signature: 'smartretail.forbid_audit_change()', execute: [] },
+  // Purchase dates not ahead of today (1795564983000-RefuseImplausiblePurchaseDates.ts).
+  { signature: 'smartretail.refuse_future_purchase_date()', execute: [] },
   // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.
   ...['purge_audit_log', 'purge_import_rejections', 'purge_import_runs'].map(
     (name): FunctionPrivileges => ({
