@@ -559,6 +559,8 @@ $$`);
   public down(): Promise<void> {
     // The previous protection layer is the one the earlier migrations and generated files wrote;
     // rendering it back would need the previous catalog. Restore a backup, or generate forward.
-    throw new Error('RenderPlausibleDatesProtectionLayer1795564992000 cannot be reverted: generate a new migration instead');
+    throw new Error(
+      'RenderPlausibleDatesProtectionLayer1795564992000 cannot be reverted: generate a new migration instead',
+    );
   }
 }

@@ -4,6 +4,7 @@
  * with their reason, and by the database for any other writer (the clients trigger; for
  * transactions a CHECK for the fixed bound and a trigger for the bound of "today").
  */
+import { Readable } from 'node:stream';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { DatasetName } from '../../src/catalog/dataset.types';
 import { aClient, clientsCsv } from '../support/client-factory';
@@ -22,7 +23,7 @@ describe('plausible dates', () => {
       source: 'cli',
       mode: 'default',
       fileName: `${dataset}.csv`,
-      content: [Buffer.from(text)],
+      content: Readable.from([Buffer.from(text)]),
     });
   const asWriter = async (work: (q: (sql: string) => Promise<unknown>) => Promise<unknown>) => {
     const client = await h.db.connect('owner');

@@ -7,6 +7,7 @@
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { ImportRequest, ImportResult } from '../../src/imports/engine/import.service';
@@ -34,7 +35,7 @@ const runsOf = (h: ImportHarness, dataset: string) =>
   );
 
 /** Polls until `condition` holds; jest's timeout bounds the wait. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await pause(100);
 }
 
@@ -77,7 +78,7 @@ describe('a file appended to while scans run every second', () => {
     await until(async () => (await runsOf(h, 'produits')).some((r) => r.status === 'succeeded'));
     // A few more scans of the settled file: they must not import it again.
     const scansAfterImport = scans;
-    await until(async () => scans >= scansAfterImport + 3);
+    await until(() => scans >= scansAfterImport + 3);
 
     expect(scans).toBeGreaterThan(scansBefore);
     const runs = await runsOf(h, 'produits');
@@ -131,7 +132,7 @@ describe('files the scan leaves alone or takes care with', () => {
       source: 'cli',
       mode: 'default',
       fileName: 'magasins\r\n\u001b[31m.csv',
-      content: [Buffer.from('magasin_id,nom\n1,Lyon\n')],
+      content: Readable.from([Buffer.from('magasin_id,nom\n1,Lyon\n')]),
     });
     expect(report.fileName).toBe('magasins\u240d\u240a\u241b[31m.csv');
   });
