@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import { signRoleToken } from '../src/auth/role-token.service';
 import type { AppConfig } from '../src/config/app-config';
 import type { DatabaseRole } from '../src/auth/database-role';
-import { fileChecksum, importFilesIn } from '../src/imports/schedule/import-directory.service';
+import { importFilesIn } from '../src/imports/schedule/import-directory.service';
+import { fileChecksum } from '../src/imports/schedule/scanned-file';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';
 import { KindSummary, LOAD_KINDS, LoadKind } from './load-tally';
@@ -79,6 +80,8 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
   const service = await startBenchService(context.config, {
     IMPORT_ON_START: 'true',
     IMPORT_DIR: context.data.dir,
+    // The data was written just before: waiting for it to settle would only delay the start.
+    IMPORT_SETTLE_MS: '0',
   });
   try {
     context.log(`service started (pid ${service.pid}); waiting for its start-up import`);

@@ -109,6 +109,9 @@ BEGIN
   IF c_date_naissance IS NOT NULL AND NOT smartretail.is_iso_date(c_date_naissance) THEN
     RAISE EXCEPTION 'clients.date_naissance must be a valid date written YYYY-MM-DD' USING ERRCODE = '22007';
   END IF;
+  IF c_date_naissance IS NOT NULL AND (c_date_naissance::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date + 0) THEN
+    RAISE EXCEPTION 'clients.date_naissance must not be in the future' USING ERRCODE = '23514';
+  END IF;
   IF c_sexe IS NOT NULL AND c_sexe NOT IN ('H', 'F', 'Autre') THEN
     RAISE EXCEPTION 'clients.sexe must be one of H, F, Autre' USING ERRCODE = '23514';
   END IF;
@@ -540,6 +543,8 @@ REVOKE ALL ON FUNCTION smartretail.reinstatement_authorized(integer) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION smartretail.reinstatement_authorized(integer) TO admin, writer`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.refuse_keys_of_erased_clients() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
+    await queryRunner.query(`
+REVOKE ALL ON FUNCTION smartretail.refuse_future_purchase_date() FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`
 REVOKE ALL ON FUNCTION smartretail.purge_audit_log(timestamp with time zone,integer) FROM PUBLIC, admin, writer, analyst, grafana, app_user`);
     await queryRunner.query(`

@@ -32,6 +32,8 @@ import { LookUpDataKeysByIndex1795564942000 } from './1795564942000-LookUpDataKe
 import { RenderSealedProtectionLayer1795564941000 } from './1795564941000-RenderSealedProtectionLayer';
 import { FindUnopenableValues1795564985000 } from './1795564985000-FindUnopenableValues';
 import { EnforceErasureInDatabase1795564960000 } from './1795564960000-EnforceErasureInDatabase';
+import { RecordAwaitedParentsOfImports1795564982000 } from './1795564982000-RecordAwaitedParentsOfImports';
+import { RefuseImplausiblePurchaseDates1795564983000 } from './1795564983000-RefuseImplausiblePurchaseDates';
 import { RenderClientBoundProtectionLayer1795564995000 } from './1795564995000-RenderClientBoundProtectionLayer';
 
 export const MIGRATIONS = [
@@ -64,6 +66,8 @@ export const MIGRATIONS = [
   CleanPersonalRejections1795564950000,
   EnforceErasureInDatabase1795564960000,
   BindValuesToTheirClient1795564970000,
+  RecordAwaitedParentsOfImports1795564982000,
+  RefuseImplausiblePurchaseDates1795564983000,
   FindUnopenableValues1795564985000,
   RenderClientBoundProtectionLayer1795564995000,
 ];

@@ -68,6 +68,8 @@ const DATASETS: readonly DatasetSpec[] = [
         required: false,
         personal: true,
         analyst: 'birth-year',
+        // Not in the future; no lower bound (a century-old client is rare, not impossible).
+        plausible: { daysAhead: 0 },
         description: 'Date of birth (analysts see the year only)',
       },
       {
@@ -160,7 +162,15 @@ const DATASETS: readonly DatasetSpec[] = [
       id('transaction_id', 'Transaction identifier'),
       ref('client_id', 'clients', 'Buying client'),
       ref('magasin_id', 'magasins', 'Store of purchase'),
-      { name: 'date_achat', type: 'date', required: true, description: 'Purchase date' },
+      {
+        name: 'date_achat',
+        type: 'date',
+        required: true,
+        // 9999-12-31 would keep its client out of inactivity erasure for ever; one day ahead
+        // leaves room for time zones and tills whose clock is a little fast.
+        plausible: { notBefore: '1900-01-01', daysAhead: 1 },
+        description: 'Purchase date',
+      },
       {
         name: 'montant_total',
         type: 'money',

@@ -45,7 +45,18 @@ export interface ColumnSpec {
   blindIndex?: boolean;
   /** A shape the value must have beyond its type (see src/catalog/value-rules.ts). */
   shape?: 'email';
+  /** Dates only: the span a real value falls in (see plausibleDateRule). */
+  plausible?: PlausibleDates;
   description: string;
+}
+
+/**
+ * Bounds of a plausible date. `notBefore` is a fixed date; `daysAhead` bounds it against today
+ * (0: not in the future), a rule of "now" that only a trigger can apply, never a CHECK.
+ */
+export interface PlausibleDates {
+  notBefore?: string;
+  daysAhead?: number;
 }
 
 export interface DatasetSpec {

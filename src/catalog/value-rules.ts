@@ -6,10 +6,10 @@
  *
  * Messages never contain the value: they end up in logs and rejection reports.
  */
-import type { ColumnSpec } from './dataset.types';
+import type { ColumnSpec, PlausibleDates } from './dataset.types';
 import { INVISIBLE_RANGES, jsClass, SPACE_RANGES, sqlClass } from './email-characters';
 
-export type RuleName = 'required' | 'allowed' | 'min' | 'iso-date' | 'email';
+export type RuleName = 'required' | 'allowed' | 'min' | 'iso-date' | 'plausible-date' | 'email';
 
 export interface ValueRule {
   readonly name: RuleName;
@@ -76,6 +76,47 @@ export const isoDateRule: ValueRule = {
   sqlState: INVALID_DATETIME_FORMAT,
 };
 
+/** Today plus `days`, as YYYY-MM-DD in UTC (a day ahead of the rule covers any time zone). */
+const dayFromToday = (days: number, now = new Date()): string =>
+  new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+
+function describePlausible({ notBefore, daysAhead }: PlausibleDates): string {
+  const after =
+    daysAhead === undefined
+      ? undefined
+      : daysAhead === 0
+        ? 'in the future'
+        : `more than ${daysAhead} day(s) ahead`;
+  return [notBefore && `before ${notBefore}`, after].filter(Boolean).join(' or ');
+}
+
+/**
+ * A real date, not a placeholder: 2999-01-01 as a birth date or 9999-12-31 as a purchase are
+ * typing errors or "unknown" markers, and a purchase in the far future keeps its client out of
+ * inactivity erasure for ever. Runs after isoDateRule, so the SQL cast cannot fail (nor echo).
+ */
+export function plausibleDateRule(bounds: PlausibleDates): ValueRule {
+  const { notBefore, daysAhead } = bounds;
+  const message = `implausible date: must not be ${describePlausible(bounds)}`;
+  return {
+    name: 'plausible-date',
+    violation: (value) => {
+      if (notBefore !== undefined && value < notBefore) return message;
+      if (daysAhead !== undefined && value > dayFromToday(daysAhead)) return message;
+      return undefined;
+    },
+    sqlViolation: (expr) =>
+      `(${[
+        ...(notBefore !== undefined ? [`${expr}::date < ${sqlLiteral(notBefore)}::date`] : []),
+        ...(daysAhead !== undefined
+          ? [`${expr}::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date + ${daysAhead}`]
+          : []),
+      ].join(' OR ')})`,
+    sqlMessage: `must not be ${describePlausible(bounds)}`,
+    sqlState: CHECK_VIOLATION,
+  };
+}
+
 const INVISIBLE_RE = new RegExp(`[${jsClass(INVISIBLE_RANGES)}]`, 'u');
 const EMAIL_RE = new RegExp(`^[^@${jsClass(SPACE_RANGES)}]+@[^@${jsClass(SPACE_RANGES)}]+$`, 'u');
 /** Spaces and invisible characters in one class, written once in the trigger. */
@@ -106,6 +147,7 @@ export function valueRules(column: ColumnSpec): readonly ValueRule[] {
     rules = [
       ...(column.required ? [requiredRule] : []),
       ...(column.type === 'date' ? [isoDateRule] : []),
+      ...(column.type === 'date' && column.plausible ? [plausibleDateRule(column.plausible)] : []),
       ...(column.min !== undefined ? [minRule(column.min)] : []),
       ...(column.allowed ? [allowedRule(column.allowed)] : []),
       ...(column.shape === 'email' ? [emailRule] : []),

@@ -4,8 +4,11 @@
  * - exit 2, usage error, nothing was run: unknown flag, missing or bad argument, and an input
  *   file named on the command line that does not exist (the command is wrong, not the data);
  * - exit 1, the run failed (database down, invalid data, a file vanishing mid-run...);
- * - every failure is one line `<cli>: <why>` on stderr, never a raw stack or `ENOENT` dump.
+ * - every failure is one line `<cli>: <why>` on stderr, never a raw stack or `ENOENT` dump;
+ * - log lines are coloured only on a terminal: redirected to a file or a pipe, they hold no
+ *   ANSI escape codes (Nest colours unless NO_COLOR is set, whatever the output).
  */
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 
 export interface CliDefinition {
@@ -102,6 +105,7 @@ export function runCli(
   main: () => Promise<number | void> | number | void,
   options: { stack?: boolean; stoppedBySignal?: () => boolean } = {},
 ): void {
+  Logger.overrideLogger(new ConsoleLogger({ colors: Boolean(process.stdout.isTTY) }));
   // Once a shutdown signal's handler has taken over, it decides the exit code, not main.
   const stopped = options.stoppedBySignal ?? (() => false);
   Promise.resolve()

@@ -86,6 +86,7 @@ export class AppConfig {
   readonly importDir: string;
   readonly importCron: string;
   readonly importOnStart: boolean;
+  readonly importSettleMs: number;
   readonly importMaxBytes: number;
   readonly importConcurrency: number;
   readonly importQueueMax: number;
@@ -144,6 +145,8 @@ export class AppConfig {
     this.importDir = resolve(env.IMPORT_DIR ?? 'data');
     this.importCron = env.IMPORT_CRON ?? '0 */2 * * * *';
     this.importOnStart = (env.IMPORT_ON_START ?? 'true') === 'true';
+    // The scan runs every 2 minutes: 30 s costs little latency and outlasts a writer's pause.
+    this.importSettleMs = env.IMPORT_SETTLE_MS ?? 30_000;
     this.importMaxBytes = env.IMPORT_MAX_BYTES ?? 2 * 1024 ** 3;
     // Half the pool at most by default, so imports can never starve readers of connections.
     this.importConcurrency =

@@ -230,6 +230,17 @@ export class EnvironmentVariables {
   @IsIn(['true', 'false'], { message: 'IMPORT_ON_START must be true or false' })
   IMPORT_ON_START?: string;
 
+  /**
+   * How long a file of IMPORT_DIR must keep its size and modification time before the scan
+   * imports it (a writer still appending to it must not be caught mid-line); 0 imports at once.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_SETTLE_MS must be an integer number of milliseconds (0-3600000)' })
+  @Min(0, { message: 'IMPORT_SETTLE_MS must be at least 0 ms' })
+  @Max(3_600_000, { message: 'IMPORT_SETTLE_MS must be at most 3600000 ms (one hour)' })
+  IMPORT_SETTLE_MS?: number;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'IMPORT_MAX_BYTES must be an integer number of bytes' })

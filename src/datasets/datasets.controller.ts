@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -9,6 +10,7 @@ import {
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiParam,
+  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -75,10 +77,24 @@ export class DatasetsController {
     schema: { type: 'object', additionalProperties: true },
     description: 'The record, with the columns of your role',
   })
+  @ApiQuery({
+    name: 'select',
+    required: false,
+    type: String,
+    example: 'client_id,ville',
+    description: 'Comma-separated columns to return, in that order, among those your role sees',
+  })
+  @ApiBadRequestResponse({
+    description: 'An unknown query parameter, or a select naming a column your role does not see',
+  })
   @ApiNotFoundResponse({ description: 'Unknown dataset or no such record' })
   @ApiForbiddenResponse({ description: 'Your role reads no records' })
   @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
-  get(@CurrentCaller() caller: Caller, @Param() path: RecordPathParams): Promise<RecordRow> {
-    return this.datasets.get(caller, path.dataset, path.id);
+  get(
+    @CurrentCaller() caller: Caller,
+    @Param() path: RecordPathParams,
+    @Query() query: Record<string, unknown>,
+  ): Promise<RecordRow> {
+    return this.datasets.get(caller, path.dataset, path.id, query);
   }
 }

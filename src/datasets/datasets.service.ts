@@ -22,7 +22,12 @@ import {
   STREAM_BATCH_ROWS,
 } from './datasets.repository';
 import { RecordSource } from './record-sql';
-import { parseRecordQuery, RecordQuery, usableParameters } from './record-query';
+import {
+  parseRecordQuery,
+  parseSingleRecordQuery,
+  RecordQuery,
+  usableParameters,
+} from './record-query';
 import { RecordRequest } from './record-format';
 import { contentRangeHeaders, CsvFailure, jsonPage, streamCsv } from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
@@ -134,8 +139,17 @@ export class DatasetsService {
     };
   }
 
-  async get(caller: Caller, dataset: string, id: number): Promise<RecordRow> {
-    const source = this.sourceFor(caller, dataset);
+  async get(
+    caller: Caller,
+    dataset: string,
+    id: number,
+    raw: Record<string, unknown>,
+  ): Promise<RecordRow> {
+    const all = this.sourceFor(caller, dataset);
+    const { select } = parseSingleRecordQuery(all.spec, caller.role, raw);
+    const source: RecordSource = select
+      ? { ...all, columns: select.map((name) => all.columns.find((c) => c.name === name)!) }
+      : all;
     const row = await this.inTransaction(caller, source.spec, async (client, audit) => {
       const found = await this.records.byId(client, source, id);
       if (audit) await audit(client, found ? [id] : []);

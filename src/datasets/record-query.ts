@@ -193,15 +193,46 @@ function recordQueryClass(spec: DatasetSpec, role: DatabaseRole): Type<RecordQue
   return RecordQueryParams;
 }
 
-const queryClasses = new Map<`${DatasetName}:${DatabaseRole}`, Type<RecordQueryParams>>();
+/** The query string of one record (`/records/{id}`): only `select`, validated as the list's. */
+function singleRecordQueryClass(spec: DatasetSpec, role: DatabaseRole): Type<RecordQueryParams> {
+  const SingleRecordParams = class {
+    static readonly queryScope = `one ${spec.name} record`;
+    [parameter: string]: unknown;
+  };
+  const visible = recordVisibility.visibleColumns(spec, role);
+  IsOptional()(SingleRecordParams.prototype, 'select');
+  IsParsedOnce('isColumnSelection', (raw) => parseSelect(visible, raw))(
+    SingleRecordParams.prototype,
+    'select',
+  );
+  return SingleRecordParams;
+}
 
-function queryClassOf(spec: DatasetSpec, role: DatabaseRole): Type<RecordQueryParams> {
-  const key = `${spec.name}:${role}` as const;
+type QueryClassKey = `${'list' | 'one'}:${DatasetName}:${DatabaseRole}`;
+const queryClasses = new Map<QueryClassKey, Type<RecordQueryParams>>();
+
+function queryClassOf(
+  spec: DatasetSpec,
+  role: DatabaseRole,
+  route: 'list' | 'one' = 'list',
+): Type<RecordQueryParams> {
+  const key: QueryClassKey = `${route}:${spec.name}:${role}`;
   const known = queryClasses.get(key);
   if (known) return known;
-  const created = recordQueryClass(spec, role);
+  const created =
+    route === 'list' ? recordQueryClass(spec, role) : singleRecordQueryClass(spec, role);
   queryClasses.set(key, created);
   return created;
+}
+
+/** The columns `select` asks of one record, after the same validation as the list's. */
+export function parseSingleRecordQuery(
+  spec: DatasetSpec,
+  role: DatabaseRole,
+  raw: Record<string, unknown>,
+): { select?: string[] } {
+  const params = validateQuery(queryClassOf(spec, role, 'one'), raw);
+  return params.select === undefined ? {} : { select: params.select as string[] };
 }
 
 /** Every parameter some role may use on `spec`, in documentation order (OpenAPI lists these). */

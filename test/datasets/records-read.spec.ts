@@ -163,6 +163,32 @@ describe('reading records', () => {
     expect(res.body.message).toBe('cursor is not a cursor of this clients listing');
   });
 
+  describe('one record by id: its query string validated as the list route validates it', () => {
+    it('answers 400 to an unknown parameter, naming what is accepted', async () => {
+      const res = await get('/datasets/clients/records/1?bogus=1').expect(400);
+      expect(res.body.message).toBe(
+        'unknown query parameter "bogus" for one clients record; accepted: select',
+      );
+    });
+
+    it('answers 400 to an empty select, as the list route does', async () => {
+      const one = await get('/datasets/clients/records/1?select=').expect(400);
+      const list = await get('/datasets/clients/records?select=').expect(400);
+      expect(one.body.message).toBe(list.body.message);
+    });
+
+    it('answers 400 to a select of a column the role does not see', async () => {
+      const res = await get('/datasets/clients/records/1?select=nom', 'analyst').expect(400);
+      expect(res.body.message).toMatch(/^select names "nom", which is not a column your role sees/);
+    });
+
+    it('returns the selected columns, in that order', async () => {
+      const res = await get('/datasets/clients/records/1?select=ville,client_id').expect(200);
+      expect(Object.keys(res.body)).toEqual(['ville', 'client_id']);
+      expect(res.body).toEqual({ ville: expected[0].ville, client_id: 1 });
+    });
+  });
+
   it('answers 400 for a record id that is not an id', async () => {
     const res = await get('/datasets/clients/records/1abc').expect(400);
     expect(res.body.message).toBe('id must be an integer from 1 to 2147483647');

@@ -36,7 +36,8 @@ describe('a poison file in the scanned directory', () => {
     writeFileSync(join(dir, 'clients.csv'), ZIPPED_CLIENTS);
     copyFileSync(fixture('ok/magasins_quoted.csv'), join(dir, 'magasins.csv'));
     copyFileSync(fixture('ok/cameras_timestamps.csv'), join(dir, 'cameras.csv'));
-    // Loyalty cards of clients that never loaded: rejected as orphans, counted, not lost.
+    // Loyalty cards of clients that never loaded: rejected as orphans, counted, not lost, and
+    // imported again once the clients have loaded.
     writeFileSync(
       join(dir, 'cartes_fidelite.csv'),
       'carte_id,client_id,points_fidelite,date_creation\n1,1,10,2024-01-01\n',
@@ -57,15 +58,18 @@ describe('a poison file in the scanned directory', () => {
     expect(clients.error).toMatch(/^not a CSV text file: a ZIP archive/);
     expect(clients.error).not.toMatch(/Zorro|Diego|diego@/);
     expect(reports[2].counts).toMatchObject({ rowsRead: 1, rejected: 1, inserted: 0 });
+    expect(reports[2].warnings).toContain(
+      '1 row(s) refused as orphans while the file of clients had not loaded: this content is imported again once it has',
+    );
     expect((await runs()).filter((r) => r.status === 'running')).toEqual([]);
   });
 
   it('does not retry the same bad content on later ticks, and counts the skip on a metric', async () => {
-    // The next scan records the skip of each file imported before (once), none for the poison.
+    // The next scan records the skip of each file imported before (once), none for the poison,
+    // and none for the loyalty cards, which wait for their clients.
     const second = await scan();
     expect(second.map((r) => [r.dataset, r.status])).toEqual([
       ['magasins', 'skipped'],
-      ['cartes_fidelite', 'skipped'],
       ['cameras', 'skipped'],
     ]);
     const before = await runs();
@@ -77,9 +81,19 @@ describe('a poison file in the scanned directory', () => {
     );
   });
 
-  it('retries the file once its content changes', async () => {
+  it('retries the file once its content changes, then the loyalty cards that waited for it', async () => {
     writeFileSync(join(dir, 'clients.csv'), CLIENTS);
     const reports = await scan();
-    expect(reports.map((r) => [r.dataset, r.status])).toEqual([['clients', 'succeeded']]);
+    expect(reports.map((r) => [r.dataset, r.status])).toEqual([
+      ['clients', 'succeeded'],
+      ['cartes_fidelite', 'succeeded'],
+    ]);
+    expect(reports[1].counts).toMatchObject({ rowsRead: 1, rejected: 0, inserted: 1 });
+    expect(reports[1].warnings).not.toContainEqual(expect.stringMatching(/orphans/));
+    // Now done: the next scan records the loyalty cards' skip once, like any imported content.
+    expect((await scan()).map((r) => [r.dataset, r.status])).toEqual([
+      ['clients', 'skipped'],
+      ['cartes_fidelite', 'skipped'],
+    ]);
   });
 });

@@ -52,6 +52,9 @@ const versions = async (owner: Client) =>
     ).rows.map((r) => [r.v, r.n]),
   );
 
+// eslint-disable-next-line no-control-regex -- an escape character is what is looked for
+const ANSI_ESCAPE = /\u001b\[/;
+
 describe('npm run keys:rotate: online, resumable master-key rotation', () => {
   let db: TestDatabase;
   let owner: Client;
@@ -138,6 +141,8 @@ describe('npm run keys:rotate: online, resumable master-key rotation', () => {
     expect(resumed.output).toMatch(
       /Rotation done: \d+ data keys re-wrapped from master-key version 1 to 2/,
     );
+    // Its output is a pipe here, not a terminal: plain text, no ANSI colour codes.
+    expect(resumed.output).not.toMatch(ANSI_ESCAPE);
     stop = true;
     await traffic;
 

@@ -62,6 +62,8 @@ describe('dashboards and alerts against the running service and a real Prometheu
       EMBEDDED_PG_PORT: String(pgPort),
       IMPORT_DIR: join(REPO, 'data'),
       IMPORT_ON_START: 'true',
+      // A fresh checkout's files are seconds old: import them at start-up, settled or not.
+      IMPORT_SETTLE_MS: '0',
     });
     await service.waitFor('SmartRetail listening', 120_000);
     await waitForSampleImport(serviceUrl, service);

@@ -41,6 +41,8 @@ export function serviceEnvironment(databaseUrl: string, overrides: Environment =
     // No scheduled scan of the repository's data/ landing in the middle of a test's counts;
     // tests of the schedule set their own.
     IMPORT_CRON: '0 0 3 1 1 *',
+    // Tests write a file and scan at once; the settle rule has its own spec (settled-files).
+    IMPORT_SETTLE_MS: '0',
     // Functional tests send many requests from one address and subject; the rate-limit spec
     // (test/http/rate-limits.spec.ts) sets its own small limits.
     RATE_LIMIT_AUTH_FAILURES: '1000000',

@@ -27,11 +27,19 @@ describe('column filter grammar', () => {
     ['like.3', 'has an unknown operator "like"'],
     ['0', 'must be an integer from 1 to 2147483647, or <operator>.<value>'],
     ['gt.abc', 'needs an integer from -2147483648 to 2147483647 after gt.'],
-    ['in.()', 'needs in.(v1,v2,...) with 1 to 100 values'],
-    ['in.(1,x)', 'needs in.(...) values that are each an integer'],
+    ['in.()', 'needs in.(v1,v2,...) with 1 to 100 values, each an integer from 1 to 2147483647'],
+    ['in.(1,x)', 'needs in.(...) values that are each an integer from 1 to 2147483647'],
+    ['in.(1,0)', 'needs in.(...) values that are each an integer from 1 to 2147483647'],
     ['in.1,2', 'needs in.(v1,v2,...)'],
   ])('refuses %s with a precise problem', (raw, problem) => {
     expect(parseColumnFilter(int, raw)).toEqual({ problem: expect.stringContaining(problem) });
+  });
+
+  it('says what an amount needs once, without "after after"', () => {
+    const money = { name: 'prix', type: 'money' as const };
+    expect(parseColumnFilter(money, 'gt.1.234')).toEqual({
+      problem: 'needs a decimal amount of at most 10 integer digits and 2 decimals after gt.',
+    });
   });
 
   it('wants an operator on every non-integer column', () => {

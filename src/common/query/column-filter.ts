@@ -40,16 +40,34 @@ const OPERATOR_LIST = 'eq, neq, gt, gte, lt, lte or in';
 
 const EXPECTED: Record<ColumnType, string> = {
   integer: `an integer from ${INTEGER_RANGES.integer.min} to ${INTEGER_RANGES.integer.max}`,
-  money: 'a decimal amount with at most 10 digits before the point and 2 after',
+  // Worded so that "... after gt." reads once: no "after" of its own.
+  money: 'a decimal amount of at most 10 integer digits and 2 decimals',
   date: 'a date (YYYY-MM-DD)',
   timestamp: 'a date or date-time (YYYY-MM-DD[THH:MM[:SS]])',
   text: `a text of at most ${TEXT_MAX_LENGTH} characters without control characters`,
 };
 
-function parseValue(type: ColumnType, raw: string): FilterValue | undefined {
+/** What an integer column's `in.(...)` items and `col=3` shorthand accept: its catalog min up. */
+const equalityBounds = (column: FilterableColumn) => ({
+  min: column.min ?? INTEGER_RANGES.integer.min,
+  max: INTEGER_RANGES.integer.max,
+});
+
+/** What a value must be, as messages say it: for `in` items, with the column's own bounds. */
+function expected(column: FilterableColumn, operator: FilterOperator): string {
+  if (column.type !== 'integer' || operator !== 'in') return EXPECTED[column.type];
+  const { min, max } = equalityBounds(column);
+  return `an integer from ${min} to ${max}`;
+}
+
+function parseValue(
+  type: ColumnType,
+  raw: string,
+  bounds: { min: number; max: number } = INTEGER_RANGES.integer,
+): FilterValue | undefined {
   switch (type) {
     case 'integer':
-      return parseBoundedInteger(raw, INTEGER_RANGES.integer);
+      return parseBoundedInteger(raw, bounds);
     case 'money':
       return isMoney(raw) ? raw : undefined;
     case 'date':
@@ -107,10 +125,7 @@ export function parseColumnFilter(
   if (dot < 0 || !/^[a-z]+$/.test(prefix)) {
     // The id filters' shorthand `magasin_id=3` stays: an integer holds no dot, so it is unambiguous.
     if (column.type === 'integer') {
-      const bounds = {
-        min: column.min ?? INTEGER_RANGES.integer.min,
-        max: INTEGER_RANGES.integer.max,
-      };
+      const bounds = equalityBounds(column);
       const value = parseBoundedInteger(raw, bounds);
       if (value !== undefined) return { column: column.name, operator: 'eq', values: [value] };
       return {
@@ -133,14 +148,14 @@ export function parseColumnFilter(
   const items = splitInList(rest);
   if (!items || items.length === 0 || items.length > MAX_IN_VALUES) {
     return {
-      problem: `needs in.(v1,v2,...) with 1 to ${MAX_IN_VALUES} values, each ${EXPECTED[column.type]} (double-quote values holding commas)`,
+      problem: `needs in.(v1,v2,...) with 1 to ${MAX_IN_VALUES} values, each ${expected(column, operator)} (double-quote values holding commas)`,
     };
   }
   const values: FilterValue[] = [];
   for (const item of items) {
-    const value = parseValue(column.type, item);
+    const value = parseValue(column.type, item, equalityBounds(column));
     if (value === undefined)
-      return { problem: `needs in.(...) values that are each ${EXPECTED[column.type]}` };
+      return { problem: `needs in.(...) values that are each ${expected(column, operator)}` };
     values.push(value);
   }
   return { column: column.name, operator, values };

@@ -143,6 +143,8 @@ export const SERVICE_FUNCTIONS: readonly FunctionPrivileges[] = [
   { signature: 'smartretail.reinstate_clients(integer[],uuid,text)', execute: ['admin'] },
   { signature: 'smartretail.reinstatement_authorized(integer)', execute: ['admin', 'writer'] },
   { signature: 'smartretail.refuse_keys_of_erased_clients()', execute: [] },
+  // Purchase dates not ahead of today (1795564983000-RefuseImplausiblePurchaseDates.ts).
+  { signature: 'smartretail.refuse_future_purchase_date()', execute: [] },
   // Retention (1795564911000-CreateRetentionPurge.ts): bounded batches, admin only.
   ...['purge_audit_log', 'purge_import_rejections', 'purge_import_runs'].map(
     (name): FunctionPrivileges => ({

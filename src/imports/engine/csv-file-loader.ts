@@ -40,6 +40,8 @@ export interface LoadProgress {
 
 export interface LoadOutcome {
   counts: ImportCounts;
+  /** Rows refused because a parent row (client, store...) is missing. */
+  orphaned: number;
   warnings: string[];
   /** Set when atomic mode refused the file because some rows were bad. */
   atomicRefusal?: string;
@@ -108,6 +110,7 @@ export class CsvFileLoader {
           unchanged: 0,
           rejected: staged.rowsRead,
         },
+        orphaned,
         warnings,
         atomicRefusal: `atomic import refused: ${invalid} invalid row(s); nothing was loaded`,
         phases,
@@ -132,6 +135,7 @@ export class CsvFileLoader {
     const unchanged = staged.rowsRead - rejected - inserted - updated;
     return {
       counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
+      orphaned,
       warnings,
       phases,
     };

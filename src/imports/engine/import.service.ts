@@ -10,12 +10,13 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { Caller } from '../../auth/caller';
-import type { DatasetSpec } from '../../catalog/dataset.types';
+import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
 import { withTimeout } from '../../common/with-timeout';
 import { isDatabaseUnavailable, isDiskFull } from '../../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
+import { ContentChangedError } from './content-changed.error';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { databaseRefusal } from './database-refusal';
@@ -54,6 +55,11 @@ export interface ImportRequest {
   sizeBytes?: number;
   /** Known before reading (the scan hashes files first): kept on the run even if it fails. */
   checksum?: string;
+  /**
+   * Parent datasets whose file did not load in the same scan. Rows refused as orphans then say
+   * nothing final about this content: the run records it as awaiting them (see ScanProgress).
+   */
+  unloadedParents?: DatasetName[];
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -61,6 +67,8 @@ export interface ImportResult {
   report: ImportRun;
   /** Why the run failed, when the input (not the service) is to blame: maps to a 4xx. */
   failure?: DomainError;
+  /** The parents whose loading this content waits for, when orphans were refused meanwhile. */
+  awaitedParents?: DatasetName[];
 }
 
 const ZERO_COUNTS: ImportCounts = {
@@ -160,6 +168,7 @@ export class ImportService implements BeforeApplicationShutdown {
       client,
     );
     let failure: DomainError | undefined;
+    let awaitedParents: DatasetName[] | undefined;
     try {
       // One transaction per file: the data and the run's outcome commit together or not at all.
       const reinstatedBy = request.reinstatedBy;
@@ -188,12 +197,14 @@ export class ImportService implements BeforeApplicationShutdown {
         );
         this.logger.debug(`${request.fileName}: ${JSON.stringify(outcome.phases)}`);
         if (outcome.atomicRefusal) failure = invalidInput(outcome.atomicRefusal, { importId: id });
-        await this.runs.finish(id, this.outcome(outcome, measured), { inTransaction: c });
+        const result = this.outcome(outcome, measured, request.unloadedParents);
+        awaitedParents = result.awaitedParents;
+        await this.runs.finish(id, result, { inTransaction: c });
       });
     } catch (error) {
       return this.failed(id, request, measured, error, client);
     }
-    return { report: await this.publish(id, client), failure };
+    return { report: await this.publish(id, client), failure, awaitedParents };
   }
 
   private async failed(
@@ -211,7 +222,9 @@ export class ImportService implements BeforeApplicationShutdown {
       status: 'failed',
       failureKind: kind,
       sizeBytes: measured.bytes,
-      checksum: request.checksum ?? null,
+      // Bytes read from a file that was changing are no content: keep no checksum, so the file
+      // is tried again once it has settled instead of being known as failed for good.
+      checksum: error instanceof ContentChangedError ? null : (request.checksum ?? null),
       counts: ZERO_COUNTS,
       warnings: [],
       error:
@@ -291,15 +304,29 @@ export class ImportService implements BeforeApplicationShutdown {
     }
   }
 
-  private outcome(outcome: LoadOutcome, measured: Measured): RunOutcome {
+  private outcome(
+    outcome: LoadOutcome,
+    measured: Measured,
+    unloadedParents: DatasetName[] = [],
+  ): RunOutcome {
+    const succeeded = !outcome.atomicRefusal;
+    const awaitedParents =
+      succeeded && outcome.orphaned > 0 && unloadedParents.length ? unloadedParents : undefined;
+    const warnings = awaitedParents
+      ? [
+          ...outcome.warnings,
+          `${outcome.orphaned} row(s) refused as orphans while the file of ${awaitedParents.join(', ')} had not loaded: this content is imported again once it has`,
+        ]
+      : outcome.warnings;
     return {
-      status: outcome.atomicRefusal ? 'failed' : 'succeeded',
-      failureKind: outcome.atomicRefusal ? 'input' : undefined,
+      status: succeeded ? 'succeeded' : 'failed',
+      failureKind: succeeded ? undefined : 'input',
       sizeBytes: measured.bytes,
       checksum: measured.hash.copy().digest('hex'),
       counts: outcome.counts,
-      warnings: outcome.warnings,
+      warnings,
       error: outcome.atomicRefusal,
+      awaitedParents,
     };
   }
 

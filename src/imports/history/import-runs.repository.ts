@@ -30,6 +30,11 @@ export interface PriorOutcome {
   succeeded: boolean;
   skipRecorded: boolean;
   failedForGood: boolean;
+  /**
+   * Set when the content's latest successful run refused orphans while these parents' files had
+   * not loaded: the scan imports it again once they have.
+   */
+  awaitedParents: DatasetName[] | null;
 }
 
 export interface RunOutcome {
@@ -41,6 +46,7 @@ export interface RunOutcome {
   counts: ImportCounts;
   warnings: string[];
   error?: string;
+  awaitedParents?: DatasetName[];
 }
 
 interface RunRow {
@@ -101,7 +107,7 @@ const runValues = (run: NewRun): unknown[] => [
   run.dataset,
   run.source,
   run.mode,
-  run.fileName,
+  shownFileName(run.fileName),
   run.sizeBytes,
   run.checksum,
 ];
@@ -140,7 +146,7 @@ export class ImportRunsRepository {
       c.query(
         `UPDATE import_runs SET status = $2, size_bytes = $3, checksum = $4, rows_read = $5, inserted = $6,
                 updated = $7, unchanged = $8, rejected = $9, warnings = $10::jsonb, error = $11,
-                failure_kind = $12, finished_at = clock_timestamp(),
+                failure_kind = $12, awaited_parents = $13, finished_at = clock_timestamp(),
                 duration_seconds = extract(epoch FROM clock_timestamp() - started_at)
          WHERE id = $1`,
         [
@@ -156,6 +162,7 @@ export class ImportRunsRepository {
           JSON.stringify(outcome.warnings.map(storable)),
           outcome.error === undefined ? null : storable(outcome.error),
           outcome.failureKind ?? null,
+          outcome.awaitedParents ?? null,
         ],
       );
     if (inTransaction) await write(inTransaction);
@@ -208,7 +215,10 @@ export class ImportRunsRepository {
         `SELECT coalesce(bool_or(status = 'succeeded'), false) AS "succeeded",
                 coalesce(bool_or(status = 'skipped'), false) AS "skipRecorded",
                 coalesce(bool_or(status = 'failed' AND failure_kind IN ('input', 'internal')), false)
-                  AS "failedForGood"
+                  AS "failedForGood",
+                (SELECT awaited_parents FROM import_runs
+                  WHERE dataset = $1 AND checksum = $2 AND status = 'succeeded'
+                  ORDER BY finished_at DESC LIMIT 1) AS "awaitedParents"
            FROM import_runs WHERE dataset = $1 AND checksum = $2`,
         [dataset, checksum],
       );
@@ -273,6 +283,19 @@ export class ImportRunsRepository {
  * UTF-16 file: shown as U+FFFD, so recording the run's outcome can never fail on its text.
  */
 const storable = (text: string): string => text.replace(/\0/g, '\uFFFD');
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point here
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * A file name as the history keeps it: an uploaded name is the client's choice, and a newline or
+ * an escape sequence in it would forge lines or colours wherever the history is shown. Control
+ * characters become their visible pictures (U+2400..U+241F, U+2421).
+ */
+export const shownFileName = (name: string): string =>
+  name.replace(CONTROL_CHARACTERS, (c) =>
+    c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
+  );
 
 /** `value` and `valueShape` are absent, not null, when a rejection has none (the API's shape). */
 function withoutNulls(r: RejectedRow): RejectedRow {

@@ -21,4 +21,21 @@ describe('matching import files to datasets', () => {
     expect(datasetForFile('clients.txt')).toBeUndefined();
     expect(datasetForFile('notes.csv')).toBeUndefined();
   });
+
+  it.each([
+    '.clients.csv',
+    '.Clients.csv.swp',
+    'clients.csv.part',
+    'clients.csv.tmp',
+    'clients.CSV.PART',
+  ])('ignores %s: a file not yet renamed into place', (file) => {
+    expect(datasetForFile(file)).toBeUndefined();
+  });
+
+  it.each(['clients\n.csv', 'clients\r.csv', 'Clients\u001b[31m.csv', 'clients\u0085.csv'])(
+    'refuses %j: a name holding a control character',
+    (file) => {
+      expect(datasetForFile(file)).toBeUndefined();
+    },
+  );
 });
