@@ -112,7 +112,7 @@ describe('tokens from an identity provider', () => {
   it('answers 401 to a valid identity-provider admin token whose sub is smartretail:retention, saying the prefix is reserved', async () => {
     const token = await idp.sign('key-1', { role: 'admin', sub: 'smartretail:retention' });
     const res = await request(h.app.getHttpServer())
-      .delete('/clients/1')
+      .delete('/clients/3')
       .set('Authorization', `Bearer ${token}`)
       .expect(401);
     expect(res.body).toEqual({
@@ -124,7 +124,7 @@ describe('tokens from an identity provider', () => {
       async (c) =>
         (
           await c.query<{ erased: boolean }>(
-            'SELECT erased_at IS NOT NULL AS erased FROM clients WHERE client_id = 1',
+            'SELECT erased_at IS NOT NULL AS erased FROM clients WHERE client_id = 3',
           )
         ).rows,
     );
