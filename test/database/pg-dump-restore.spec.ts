@@ -42,6 +42,39 @@ async function asOwner<T>(url: string, work: (client: Client) => Promise<T>): Pr
   }
 }
 
+/**
+ * What the dump does not carry: the database's own grants (pg_dump leaves them out without
+ * --create) and the owner's default privileges (they name the owner, another owner has none).
+ * Read after the service's start-up; a function created as the owner stands for one of a
+ * later migration, and is rolled back.
+ */
+async function databaseWideGrants(url: string): Promise<Record<string, boolean>> {
+  return asOwner(url, async (c) => {
+    await c.query('BEGIN');
+    try {
+      await c.query(
+        `CREATE FUNCTION smartretail.later_migration() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+      );
+      return (
+        await c.query(`
+          SELECT has_database_privilege('public', current_database(), 'CONNECT') AS public_connect,
+                 has_database_privilege('grafana', current_database(), 'TEMPORARY') AS grafana_temporary,
+                 has_database_privilege('writer', current_database(), 'TEMPORARY') AS writer_temporary,
+                 has_function_privilege('grafana', 'smartretail.later_migration()', 'EXECUTE') AS later_function_public`)
+      ).rows[0] as Record<string, boolean>;
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+}
+
+const SOURCE_GRANTS = {
+  public_connect: false,
+  grafana_temporary: false,
+  writer_temporary: true,
+  later_function_public: false,
+};
+
 describeWithPg15(
   `pg_dump -Fc and pg_restore of a DATABASE_URL server${missing ? ` (skipped: ${missing})` : ''}`,
   () => {
@@ -73,6 +106,7 @@ describeWithPg15(
       const dumped = await pg.run('pg_dump', ['-Fc', '-d', 'smartretail', '-f', dump]);
       expect(dumped).toEqual({ code: 0, stderr: '' });
       storedBefore = await asOwner(sourceUrl, storedRowDigests);
+      expect(await databaseWideGrants(sourceUrl)).toEqual(SOURCE_GRANTS);
     }, 60_000);
 
     afterAll(async () => {
@@ -110,7 +144,7 @@ describeWithPg15(
         failed: [],
       },
     ])(
-      'restores $how: no key, same stored bytes per row, same decrypted CSV exports',
+      'restores $how: no key, same stored bytes per row, same decrypted CSV exports, database-wide grants back at start-up',
       async ({ flags, user, failed }) => {
         const name = `restored_${flags.map((f) => f.replace(/\W/g, '')).join('_') || 'plain'}`;
         await pg.query(
@@ -141,6 +175,7 @@ describeWithPg15(
         });
         expect(await asOwner(url, storedRowDigests)).toEqual(storedBefore);
         expect(await csvExports(await startUp(url))).toEqual(before);
+        expect(await databaseWideGrants(url)).toEqual(SOURCE_GRANTS);
       },
       45_000,
     );
