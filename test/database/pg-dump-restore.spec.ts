@@ -125,6 +125,28 @@ describeWithPg15(
       );
     });
 
+    it('a data-only restore into the restored schema fires the triggers (foreign keys, then the encryption trigger, which needs the key): refused, then with --disable-triggers the same bytes and exports', async () => {
+      const name = 'restored_data_only';
+      await pg.query(pg.url('postgres'), `CREATE DATABASE ${name} TEMPLATE template0`);
+      const schema = await pg.run('pg_restore', ['--schema-only', '-d', name, dump]);
+      expect(schema).toEqual({ code: 0, stderr: '' });
+      // One transaction each, so a refused attempt leaves no row behind for the next one.
+      const data = ['--data-only', '--single-transaction', '-d', name];
+      // With triggers on, the tables load in name order and the foreign keys refuse the first
+      // child; clients alone (no parent) reaches the encryption trigger, which needs the key.
+      const all = await pg.run('pg_restore', [...data, dump]);
+      expect(all.code).toBe(1);
+      expect(all.stderr).toMatch(/violates foreign key constraint/);
+      const clients = await pg.run('pg_restore', [...data, '--table=clients', dump]);
+      expect(clients.code).toBe(1);
+      expect(clients.stderr).toContain('smartretail: no encryption key in this transaction');
+      const withoutTriggers = await pg.run('pg_restore', ['--disable-triggers', ...data, dump]);
+      expect(withoutTriggers).toEqual({ code: 0, stderr: '' });
+      const url = pg.url(name);
+      expect(await asOwner(url, storedRowDigests)).toEqual(storedBefore);
+      expect(await csvExports(await startUp(url))).toEqual(before);
+    }, 45_000);
+
     it.each([
       { how: 'as the superuser, owners kept', flags: [], user: 'postgres', failed: [] },
       {
