@@ -82,11 +82,13 @@ describeWithPg15(
     let sourceUrl: string;
     let before: Record<string, string>;
     let storedBefore: Record<string, string>;
-    const dir = mkdtempSync(join(tmpdir(), 'smartretail-pgdump-'));
-    const dump = join(dir, 'smartretail.dump');
+    let dir: string | undefined;
+    let dump: string;
     const ownerPassword = randomBytes(18).toString('base64url');
 
     beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smartretail-pgdump-'));
+      dump = join(dir, 'smartretail.dump');
       pg = await DebianPostgres.start();
       const admin = pg.url('postgres');
       await pg.query(admin, `CREATE DATABASE smartretail TEMPLATE template0`);
@@ -113,7 +115,7 @@ describeWithPg15(
       try {
         await pg?.stop();
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (dir) rmSync(dir, { recursive: true, force: true });
       }
     });
 
