@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGrants';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { recordVisibility } from '../catalog/record-visibility';
 import { renderProtectionLayer } from './schema/protection-layer';
@@ -62,6 +63,7 @@ export async function migrateDatabase(config: MigrationTarget): Promise<string[]
         await setSessionKeys(dataSource, config.encryptionKey, config.encryptionKeyVersion ?? 1);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       await restoreLostPrivileges(dataSource);
+      await restoreDatabaseWideGrants(dataSource);
       for (const role of ['app_user', 'grafana'] as const) {
         await setLoginPassword(dataSource, databaseUrl, ssl, role, passwords[role]);
       }
@@ -100,6 +102,34 @@ async function restoreLostPrivileges(owner: DataSource): Promise<void> {
     throw error;
   } finally {
     await runner.release();
+  }
+}
+
+/**
+ * Two of the first migration's grants are not in what pg_restore puts into an existing database:
+ * the database's own (REVOKE ALL FROM PUBLIC, CONNECT for the login roles, TEMPORARY for writer:
+ * pg_dump writes them only with --create), and the owner's default privileges (no EXECUTE for
+ * PUBLIC on the functions later migrations create: they name their role, so the new owner of a
+ * --no-owner restore has none). Left so, every role of the cluster could connect and create
+ * temporary tables, and a later migration's function would be executable by PUBLIC. Each is
+ * applied again when found missing (test/database/pg-dump-restore.spec.ts).
+ */
+async function restoreDatabaseWideGrants(owner: DataSource): Promise<void> {
+  const [state] = await owner.query<{ database_open: boolean; functions_public: boolean }[]>(`
+    SELECT has_database_privilege('public', current_database(), 'CONNECT')
+             OR has_database_privilege('public', current_database(), 'TEMPORARY') AS database_open,
+           EXISTS (
+             SELECT 1
+               FROM pg_roles r,
+                    aclexplode(coalesce(
+                      (SELECT defaclacl FROM pg_default_acl
+                        WHERE defaclrole = r.oid AND defaclnamespace = 0 AND defaclobjtype = 'f'),
+                      acldefault('f', r.oid))) acl
+              WHERE r.rolname = current_user AND acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'
+           ) AS functions_public`);
+  if (state.database_open) await owner.query(DATABASE_GRANTS);
+  if (state.functions_public) {
+    await owner.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`);
   }
 }
 

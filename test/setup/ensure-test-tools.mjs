@@ -1,7 +1,9 @@
 // `pretest`: makes sure the programs the tests run are installed, so `npm test` alone passes on a
 // fresh machine. Today those are Debian's `prometheus` package (it brings `promtool` too), used by
 // the monitoring config checks and the observability specs, and `postgresql-client` (psql), used
-// by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts).
+// by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts), and `postgresql-15`,
+// whose server and pg_dump/pg_restore run the DATABASE_URL backup test
+// (test/database/pg-dump-restore.spec.ts): Debian's pg_dump (15) refuses the embedded server (18).
 //
 // - All on PATH: exits 0 at once (no apt, no network), so every `npm test` stays fast.
 // - Missing, running as root with apt-get: installs the packages of the missing tools
@@ -10,17 +12,23 @@
 // - Missing otherwise: exits 1 with the exact command to run; nothing is installed.
 //
 // ENSURE_TEST_TOOLS_UID overrides the user id; only test/setup/ensure-test-tools.spec.ts sets it
-// (the tests run as root here and must not install anything).
+// (the tests run as root here and must not install anything), and ENSURE_TEST_TOOLS_ROOT the
+// directory the absolute paths of REQUIRED_TOOLS are looked up under (the spec's stand-ins).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Each program the tests run, and the Debian package that provides it. */
+/**
+ * Each program the tests run, and the Debian package that provides it: a name is looked up on
+ * PATH, an absolute path as is (Debian installs each server major version's binaries in its own
+ * directory, never on PATH; the package's pg_dump and pg_restore come with its server).
+ */
 export const REQUIRED_TOOLS = {
   promtool: 'prometheus',
   prometheus: 'prometheus',
   psql: 'postgresql-client',
+  '/usr/lib/postgresql/15/bin/postgres': 'postgresql-15',
 };
 const INSTALL = 'apt-get install -y --no-install-recommends';
 
@@ -57,7 +65,7 @@ export function planTestTools({ missing, isRoot, hasApt }) {
   if (!hasApt) {
     return {
       action: 'fail',
-      message: `${what}; apt-get is not available: install them so that ${missing.join(' and ')} are on PATH`,
+      message: `${what}; apt-get is not available: install them so that ${missing.join(' and ')} can run (bare names from PATH)`,
     };
   }
   if (isRoot) return { action: 'install' };
@@ -91,6 +99,17 @@ function install(packages) {
   return apt('apt-get', installArgs);
 }
 
+/** Whether `tool` is installed: an absolute path under `root`, or a name on PATH. */
+export function findTool(tool, root = process.env.ENSURE_TEST_TOOLS_ROOT ?? '') {
+  if (!isAbsolute(tool)) return Boolean(findOnPath(tool));
+  try {
+    accessSync(join(root || '/', tool), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function currentUid() {
   const forced = process.env.ENSURE_TEST_TOOLS_UID;
   if (forced !== undefined && forced !== '') return Number(forced);
@@ -98,7 +117,7 @@ function currentUid() {
 }
 
 function missingTools() {
-  return Object.keys(REQUIRED_TOOLS).filter((tool) => !findOnPath(tool));
+  return Object.keys(REQUIRED_TOOLS).filter((tool) => !findTool(tool));
 }
 
 function main() {

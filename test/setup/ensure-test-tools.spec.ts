@@ -1,15 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // Runs the real pretest script with PATH pointing at a directory of stand-ins, so no test ever
 // installs anything: `apt-get` and `apt-cache` there only record how they were called.
 const SCRIPT = join(__dirname, 'ensure-test-tools.mjs');
 const INSTALL = 'apt-get install -y --no-install-recommends prometheus';
+const PG15 = '/usr/lib/postgresql/15/bin/postgres';
 
 interface Bin {
   dir: string;
+  /** Where the script looks up the tools named by an absolute path (ENSURE_TEST_TOOLS_ROOT). */
+  root: string;
   aptCalls: () => string[];
 }
 
@@ -21,6 +24,7 @@ function executable(path: string, body: string): void {
 function binWith(tools: {
   prometheus?: boolean;
   psql?: boolean;
+  pg15?: boolean;
   apt?: boolean;
   aptKnowsPackage?: boolean;
   installProvides?: boolean;
@@ -33,6 +37,12 @@ function binWith(tools: {
     executable(join(dir, 'prometheus'), 'exit 0');
   }
   if (tools.psql) executable(join(dir, 'psql'), 'exit 0');
+  const root = join(dir, 'root');
+  const pg15 = join(root, PG15);
+  if (tools.pg15) {
+    mkdirSync(dirname(pg15), { recursive: true });
+    executable(pg15, 'exit 0');
+  }
   if (tools.apt) {
     const tool = (name: string) =>
       `printf '#!/bin/sh\\n' > "${dir}/${name}"; /bin/chmod +x "${dir}/${name}"`;
@@ -41,6 +51,7 @@ function binWith(tools: {
            case "$p" in
              prometheus) ${tool('promtool')}; ${tool('prometheus')} ;;
              postgresql-client) ${tool('psql')} ;;
+             postgresql-15) /bin/mkdir -p "${dirname(pg15)}"; printf '#!/bin/sh\n' > "${pg15}"; /bin/chmod +x "${pg15}" ;;
            esac
          done`
       : ':';
@@ -57,13 +68,14 @@ function binWith(tools: {
   }
   return {
     dir,
+    root,
     aptCalls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
   };
 }
 
 function ensure(bin: Bin, uid: number) {
   const result = spawnSync(process.execPath, [SCRIPT], {
-    env: { PATH: bin.dir, ENSURE_TEST_TOOLS_UID: String(uid) },
+    env: { PATH: bin.dir, ENSURE_TEST_TOOLS_UID: String(uid), ENSURE_TEST_TOOLS_ROOT: bin.root },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,8 +91,8 @@ describe('pretest: ensure-test-tools', () => {
   };
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('does nothing when promtool, prometheus and psql are on PATH, even as root', () => {
-    const tools = bin({ prometheus: true, psql: true, apt: true });
+  it('does nothing when promtool, prometheus and psql are on PATH and PostgreSQL 15 at its path, even as root', () => {
+    const tools = bin({ prometheus: true, psql: true, pg15: true, apt: true });
     expect(ensure(tools, 0)).toEqual({ code: 0, stderr: '' });
     expect(tools.aptCalls()).toEqual([]);
   });
@@ -90,8 +102,8 @@ describe('pretest: ensure-test-tools', () => {
     const { code, stderr } = ensure(tools, 1000);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(
-      `npm test needs promtool and prometheus and psql (Debian's "prometheus" and "postgresql-client" packages). ` +
-        `Run: sudo apt-get update && sudo ${INSTALL} postgresql-client`,
+      `npm test needs promtool and prometheus and psql and ${PG15} (Debian's "prometheus" and "postgresql-client" and "postgresql-15" packages). ` +
+        `Run: sudo apt-get update && sudo ${INSTALL} postgresql-client postgresql-15`,
     );
     expect(tools.aptCalls()).toEqual([]);
   });
@@ -99,6 +111,7 @@ describe('pretest: ensure-test-tools', () => {
   it('as root, installs only the package of the missing tool: postgresql-client for psql', () => {
     const tools = bin({
       prometheus: true,
+      pg15: true,
       apt: true,
       aptKnowsPackage: true,
       installProvides: true,
@@ -113,7 +126,7 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, refreshes the package lists when apt does not know the package, then installs it without prompting', () => {
-    const tools = bin({ psql: true, apt: true, installProvides: true });
+    const tools = bin({ psql: true, pg15: true, apt: true, installProvides: true });
     const { code, stderr } = ensure(tools, 0);
     expect(code).toBe(0);
     expect(stderr).toContain(`running ${INSTALL}`);
@@ -125,7 +138,13 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, skips apt-get update when apt already knows the package', () => {
-    const tools = bin({ psql: true, apt: true, aptKnowsPackage: true, installProvides: true });
+    const tools = bin({
+      psql: true,
+      pg15: true,
+      apt: true,
+      aptKnowsPackage: true,
+      installProvides: true,
+    });
     expect(ensure(tools, 0).code).toBe(0);
     expect(tools.aptCalls()).toEqual([
       'apt-cache show prometheus',
@@ -134,16 +153,40 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, fails when the install did not provide the tools', () => {
-    const tools = bin({ psql: true, apt: true, aptKnowsPackage: true, installProvides: false });
+    const tools = bin({
+      psql: true,
+      pg15: true,
+      apt: true,
+      aptKnowsPackage: true,
+      installProvides: false,
+    });
     const { code, stderr } = ensure(tools, 0);
     expect(code).toBe(1);
     expect(stderr).toContain('did not provide promtool and prometheus');
   });
 
-  it('without apt-get, fails saying what must be on PATH', () => {
+  it('without apt-get, fails saying what must be installed', () => {
     const { code, stderr } = ensure(bin({}), 0);
     expect(code).toBe(1);
     expect(stderr).toContain('apt-get is not available');
-    expect(stderr).toContain('promtool and prometheus and psql are on PATH');
+    expect(stderr).toContain(`promtool and prometheus and psql and ${PG15} can run`);
+  });
+
+  it('as root, installs postgresql-15 when its server is missing at its own path (not on PATH), even with a postgres on PATH', () => {
+    const tools = bin({
+      prometheus: true,
+      psql: true,
+      apt: true,
+      aptKnowsPackage: true,
+      installProvides: true,
+    });
+    executable(join(tools.dir, 'postgres'), 'exit 0');
+    const { code, stderr } = ensure(tools, 0);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`npm test needs ${PG15}: running`);
+    expect(tools.aptCalls()).toEqual([
+      'apt-cache show postgresql-15',
+      `apt-get install -y --no-install-recommends postgresql-15 DEBIAN_FRONTEND=noninteractive`,
+    ]);
   });
 });
