@@ -66,6 +66,15 @@ export function parseCommandLine<O extends Options>(
   return parsed;
 }
 
+/** `--batch-size <n>` alone (default 1000), for the CLIs that work through a table in batches. */
+export function parseBatchSize(argv: string[]): number {
+  const { values } = parseCommandLine(argv, { 'batch-size': { type: 'string' } });
+  const batchSize = Number(values['batch-size'] ?? 1000);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UsageError('--batch-size must be a whole number, at least 1');
+  return batchSize;
+}
+
 /** Asks for --help by hand, for CLIs whose arguments parseArgs cannot express. */
 export function wantsHelp(argv: string[]): void {
   if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested();

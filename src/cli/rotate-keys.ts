@@ -12,7 +12,7 @@ import { exitCodeFor, onShutdownSignal } from '../common/shutdown-signals';
 import { verifyDatabaseKeys } from '../database/database-key-check';
 import { prepareRuntime } from '../database/runtime-environment';
 import { MasterKeyRotation } from '../keys/master-key-rotation';
-import { parseCommandLine, runCli, UsageError } from './cli-usage';
+import { parseBatchSize, runCli, UsageError } from './cli-usage';
 
 const CLI = {
   name: 'keys:rotate',
@@ -23,12 +23,7 @@ const CLI = {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), {
-    'batch-size': { type: 'string' },
-  });
-  const batchSize = Number(values['batch-size'] ?? 1000);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UsageError('--batch-size must be a whole number, at least 1');
+  const batchSize = parseBatchSize(process.argv.slice(2));
   const logger = new Logger('KeyRotation');
   const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
   if (!config.newEncryptionKey)

@@ -14,7 +14,7 @@ import { verifyDatabaseKeys } from '../database/database-key-check';
 import { prepareRuntime } from '../database/runtime-environment';
 import { openSingleConnectionTransactions } from '../database/single-connection-transactions';
 import { StoredDataVerification } from '../keys/stored-data-verification';
-import { parseCommandLine, runCli, UsageError } from './cli-usage';
+import { parseBatchSize, runCli } from './cli-usage';
 
 const CLI = {
   name: 'keys:verify',
@@ -25,12 +25,7 @@ const CLI = {
 };
 
 async function main(): Promise<number> {
-  const { values } = parseCommandLine(process.argv.slice(2), {
-    'batch-size': { type: 'string' },
-  });
-  const batchSize = Number(values['batch-size'] ?? 1000);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UsageError('--batch-size must be a whole number, at least 1');
+  const batchSize = parseBatchSize(process.argv.slice(2));
   const logger = new Logger('KeysVerify');
   const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
   onShutdownSignal(
