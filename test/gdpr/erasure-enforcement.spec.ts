@@ -77,19 +77,17 @@ describe('erasure enforced by the database', () => {
     await h.stop();
   });
 
+  /** Clearing erased_at and writing the person again in plain SQL, as an attacker would. */
+  const REINSTATE_BY_HAND = `UPDATE clients SET erased_at = NULL, nom = convert_to('Back', 'UTF8'),
+         prenom = convert_to('Again', 'UTF8'), email = convert_to('back@exemple.fr', 'UTF8')
+   WHERE client_id = $1`;
+
   it('refuses a writer clearing erased_at and writing the person again, and audits nothing', async () => {
     const ERASED = CLIENT.rewrite;
     await erase(ERASED);
-    await expect(
-      as(WRITER, () =>
-        app.query(
-          `UPDATE clients SET erased_at = NULL, nom = convert_to('Back', 'UTF8'),
-                  prenom = convert_to('Again', 'UTF8'), email = convert_to('back@exemple.fr', 'UTF8')
-            WHERE client_id = $1`,
-          [ERASED],
-        ),
-      ),
-    ).rejects.toThrow(COMES_BACK_ONLY_THROUGH);
+    await expect(as(WRITER, () => app.query(REINSTATE_BY_HAND, [ERASED]))).rejects.toThrow(
+      COMES_BACK_ONLY_THROUGH,
+    );
     await expect(
       as(WRITER, () =>
         app.query('UPDATE clients SET erased_at = NULL WHERE client_id = $1', [ERASED]),
@@ -111,16 +109,9 @@ describe('erasure enforced by the database', () => {
   it('refuses the same reinstatement to admin in plain SQL: the audited function is the one way back', async () => {
     const ERASED = CLIENT.adminRewrite;
     await erase(ERASED);
-    await expect(
-      as(ADMIN, () =>
-        app.query(
-          `UPDATE clients SET erased_at = NULL, nom = convert_to('Back', 'UTF8'),
-                  prenom = convert_to('Again', 'UTF8'), email = convert_to('back@exemple.fr', 'UTF8')
-            WHERE client_id = $1`,
-          [ERASED],
-        ),
-      ),
-    ).rejects.toThrow(COMES_BACK_ONLY_THROUGH);
+    await expect(as(ADMIN, () => app.query(REINSTATE_BY_HAND, [ERASED]))).rejects.toThrow(
+      COMES_BACK_ONLY_THROUGH,
+    );
   });
 
   it('refuses a data key inserted by a writer for an erased client, so nothing is served again', async () => {
