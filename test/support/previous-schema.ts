@@ -2,6 +2,7 @@
  * Databases brought to the schema as it was before a given migration, then filled the ways the
  * service of that time filled them, so a data-converting migration is tested on real data.
  */
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
@@ -9,6 +10,7 @@ import { MIGRATIONS } from '../../migrations';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { AppConfig } from '../../src/config/app-config';
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
+import { migrateDatabase } from '../../src/database/database-migrator';
 import {
   copyStagingSql,
   createStagingSql,
@@ -77,3 +79,28 @@ export const storedIndexes = async (owner: Client) =>
       'SELECT client_id, email_hash, pii_digest, email FROM clients ORDER BY client_id',
     )
   ).rows as { client_id: number; email_hash: Buffer; pii_digest: Buffer; email: Buffer }[];
+
+/**
+ * A data-converting migration run without the master key, then under another one: refused each
+ * time (`missingKey` is its message without a key), and the database left exactly as it was,
+ * without the function `introduced` it would have created.
+ */
+export async function expectConversionRefused(
+  owner: Client,
+  target: AppConfig,
+  missingKey: RegExp,
+  introduced: string,
+): Promise<void> {
+  const before = { indexes: await storedIndexes(owner), rows: await decryptedRows(owner) };
+  await expect(migrateDatabase({ ...target, encryptionKey: undefined })).rejects.toThrow(
+    missingKey,
+  );
+  const wrong = { ...target, encryptionKey: randomBytes(32).toString('hex') };
+  await expect(migrateDatabase(wrong)).rejects.toThrow(
+    /does not match this database's key; nothing was converted/,
+  );
+  const fn = await owner.query(`SELECT to_regprocedure($1) AS f`, [introduced]);
+  expect(fn.rows[0].f).toBeNull();
+  expect(await storedIndexes(owner)).toEqual(before.indexes);
+  expect(await decryptedRows(owner)).toEqual(before.rows);
+}
