@@ -3,6 +3,7 @@
  * the login roles their passwords. Several replicas may start at once, so the whole step runs
  * under a PostgreSQL advisory lock held on the migrating connection.
  */
+import { retryConcurrentCatalogUpdate } from './catalog-update-retry';
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
@@ -127,7 +128,7 @@ async function restoreDatabaseWideGrants(owner: DataSource): Promise<void> {
                       acldefault('f', r.oid))) acl
               WHERE r.rolname = current_user AND acl.grantee = 0 AND acl.privilege_type = 'EXECUTE'
            ) AS functions_public`);
-  if (state.database_open) await owner.query(DATABASE_GRANTS);
+  if (state.database_open) await retryConcurrentCatalogUpdate(() => owner.query(DATABASE_GRANTS));
   if (state.functions_public) {
     await owner.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`);
   }
@@ -163,20 +164,11 @@ async function setLoginPassword(
   password: string,
 ): Promise<void> {
   if (await canLogIn(urlForRole(databaseUrl, role, password), ssl)) return;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // A verifier is base64 and '$:' only, so quoting it inline is safe; ALTER ROLE takes no
-      // bind parameters.
-      await owner.query(
-        `ALTER ROLE ${role} WITH LOGIN PASSWORD '${scramSha256Verifier(password)}'`,
-      );
-      return;
-    } catch (error) {
-      const concurrent = error instanceof Error && /tuple concurrently updated/.test(error.message);
-      if (!concurrent || attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
+  // A verifier is base64 and '$:' only, so quoting it inline is safe; ALTER ROLE takes no bind
+  // parameters.
+  await retryConcurrentCatalogUpdate(() =>
+    owner.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD '${scramSha256Verifier(password)}'`),
+  );
 }
 
 async function canLogIn(url: string, ssl: string): Promise<boolean> {

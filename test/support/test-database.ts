@@ -2,6 +2,7 @@
  * A fresh, migrated database per test file, cloned from the template the global setup migrated,
  * plus connections as any of the project's roles. Everything here talks to a real PostgreSQL.
  */
+import { retryConcurrentCatalogUpdate } from '../../src/database/catalog-update-retry';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGrants';
@@ -70,7 +71,7 @@ export class TestDatabase {
     const url = new URL(required('TEST_ADMIN_URL'));
     url.pathname = `/${name}`;
     const db = new TestDatabase(name, url.toString());
-    await db.asOwner((c) => c.query(DATABASE_GRANTS));
+    await retryConcurrentCatalogUpdate(() => db.asOwner((c) => c.query(DATABASE_GRANTS)));
     return db;
   }
 
