@@ -17,8 +17,10 @@ import { StagingRowEncoder } from './csv/staging-row-encoder';
 import {
   copyStagingSql,
   createDataKeysSql,
+  allKeysNewSql,
   createStagingSql,
   duplicateKeysSql,
+  insertAllStagedSql,
   insertNewRowsSql,
   moveParseRejectionsSql,
   rejectErasedSubjectsSql,
@@ -121,17 +123,20 @@ export class CsvFileLoader {
     const dataKeys = createDataKeysSql(this.spec);
     if (dataKeys) await phase('data keys', () => this.statements(dataKeys));
     let updated = 0;
-    const personalUpdate = updateChangedPersonalRowsSql(this.spec);
+    // No staged key in the target: nothing to update, and no new keys to search for.
+    const allNew = await phase('all new?', () => this.allKeysNew());
+    const personalUpdate = allNew ? null : updateChangedPersonalRowsSql(this.spec);
     if (personalUpdate) {
       await this.sql(shareStagingSql, false);
       updated += await phase('update personal', () =>
         this.asAdmin(() => this.sql(personalUpdate, false)),
       );
     }
-    for (const [i, sql] of updateChangedRowsSql(this.spec).entries()) {
+    for (const [i, sql] of (allNew ? [] : updateChangedRowsSql(this.spec)).entries()) {
       updated += await phase(`update ${i + 1}`, () => this.sql(sql, false));
     }
-    const inserted = await phase('insert', () => this.statements(insertNewRowsSql(this.spec)));
+    const insert = allNew ? [insertAllStagedSql(this.spec)] : insertNewRowsSql(this.spec);
+    const inserted = await phase('insert', () => this.statements(insert));
     const unchanged = staged.rowsRead - rejected - inserted - updated;
     return {
       counts: { rowsRead: staged.rowsRead, inserted, updated, unchanged, rejected },
@@ -165,6 +170,11 @@ export class CsvFileLoader {
         reinstate.correlationId ?? null,
       ]),
     );
+  }
+
+  private async allKeysNew(): Promise<boolean> {
+    const { rows } = await this.client.query<{ all_new: boolean }>(allKeysNewSql(this.spec));
+    return rows[0].all_new;
   }
 
   /** Runs statements in order; the count is the last one's (the earlier ones prepare it). */
