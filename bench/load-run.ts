@@ -12,7 +12,7 @@ import { fileChecksum } from '../src/imports/schedule/scanned-file';
 import { BenchService, startBenchService } from './bench-service';
 import type { LoadData } from './load-data';
 import { KindSummary, LOAD_KINDS, LoadKind } from './load-tally';
-import { planConnections, runTraffic } from './load-traffic';
+import { BigUpload, planConnections, runTraffic } from './load-traffic';
 
 export interface LoadOptions {
   durationSeconds: number;
@@ -69,6 +69,37 @@ export const DEFAULT_ROLES: Record<LoadKind, DatabaseRole> = {
 const GROWTH_WINDOW_SECONDS = 30;
 
 export async function runLoad(context: LoadContext, options: LoadOptions): Promise<LoadReport> {
+  const load = await startLoadService(context, options);
+  try {
+    return (await load.measure()).report;
+  } finally {
+    await load.service.stop();
+  }
+}
+
+/** The service, its start-up import done, ready for one or more measured loads. */
+export interface LoadService {
+  service: BenchService;
+  startupImport: { files: number; seconds: number };
+  tokens: Record<LoadKind, string>;
+  /** A fresh token of `role`, for requests outside the measured kinds. */
+  token(role: DatabaseRole, sub: string): string;
+  /** One load of `options.durationSeconds`, or longer (see TrafficOptions.bigUpload). */
+  measure(bigUpload?: BigUpload): Promise<MeasuredLoad>;
+}
+
+export interface MeasuredLoad {
+  report: LoadReport;
+  /** Every 2xx latency of the read kinds, ascending, in ms (for a p99 of all reads). */
+  readLatenciesMs: number[];
+  /** The big upload's seconds from send to answer, when there was one. */
+  uploadSeconds?: number;
+}
+
+export async function startLoadService(
+  context: LoadContext,
+  options: LoadOptions,
+): Promise<LoadService> {
   const connections = planConnections(options.connections);
   const roles = { ...DEFAULT_ROLES, ...options.roles };
   const token = (role: DatabaseRole, sub: string) =>
@@ -94,46 +125,80 @@ export async function runLoad(context: LoadContext, options: LoadOptions): Promi
     );
     const startupSeconds = (Date.now() - launched) / 1000;
     context.log(`start-up import finished (${files} files, ${startupSeconds.toFixed(1)} s)`);
-    context.log(
-      `load: ${options.durationSeconds} s, ${options.connections} connections ` +
-        LOAD_KINDS.map((k) => `${k} ${connections[k]}`).join(', '),
-    );
-    const sampler = sampleRss(service);
-    const serviceCpu = await service.cpuSeconds();
-    const ownCpu = process.cpuUsage();
-    const { tallies, seconds } = await runTraffic(context.data, {
-      baseUrl: service.baseUrl,
-      durationSeconds: options.durationSeconds,
-      timeoutSeconds: options.timeoutSeconds,
-      uploadEverySeconds: options.uploadEverySeconds,
-      connections,
-      roles,
-      tokens,
-    });
-    const samples = sampler.stop();
-    const ownCpuUsed = process.cpuUsage(ownCpu);
-    const cores = (used: number) => Math.round((used / seconds) * 100) / 100;
-    const kinds = tallies.map((t) => t.summary(seconds));
-    const requests = kinds.reduce((sum, k) => sum + k.requests, 0);
-    return {
-      durationSeconds: Math.round(seconds * 10) / 10,
-      connections: options.connections,
-      startupImport: { files, seconds: Math.round(startupSeconds * 10) / 10 },
-      kinds,
-      total: {
-        requests,
-        requestsPerSecond: Math.round((requests / seconds) * 10) / 10,
-        errors: kinds.reduce((sum, k) => sum + k.errors, 0),
-      },
-      rss: rssFigures(await service.peakRssMb(), samples, options.durationSeconds),
-      cpu: {
-        serviceCores: cores((await service.cpuSeconds()) - serviceCpu),
-        loadGeneratorCores: cores((ownCpuUsed.user + ownCpuUsed.system) / 1e6),
-      },
-    };
-  } finally {
+    const startupImport = { files, seconds: Math.round(startupSeconds * 10) / 10 };
+    const measure = (bigUpload?: BigUpload) =>
+      measureLoad(
+        context,
+        options,
+        { service, startupImport, connections, roles, tokens },
+        bigUpload,
+      );
+    return { service, startupImport, tokens, token, measure };
+  } catch (error) {
     await service.stop();
+    throw error;
   }
+}
+
+interface Running {
+  service: BenchService;
+  startupImport: { files: number; seconds: number };
+  connections: Record<LoadKind, number>;
+  roles: Record<LoadKind, DatabaseRole>;
+  tokens: Record<LoadKind, string>;
+}
+
+async function measureLoad(
+  context: LoadContext,
+  options: LoadOptions,
+  running: Running,
+  bigUpload?: BigUpload,
+): Promise<MeasuredLoad> {
+  const { service, connections, roles, tokens } = running;
+  context.log(
+    `load: ${options.durationSeconds} s${bigUpload ? ' (or until the upload finishes)' : ''}, ` +
+      `${options.connections} connections ` +
+      LOAD_KINDS.map((k) => `${k} ${connections[k]}`).join(', '),
+  );
+  const sampler = sampleRss(service);
+  const serviceCpu = await service.cpuSeconds();
+  const ownCpu = process.cpuUsage();
+  const { tallies, seconds, uploadSeconds } = await runTraffic(context.data, {
+    baseUrl: service.baseUrl,
+    durationSeconds: options.durationSeconds,
+    timeoutSeconds: options.timeoutSeconds,
+    uploadEverySeconds: options.uploadEverySeconds,
+    connections,
+    roles,
+    tokens,
+    bigUpload,
+  });
+  const samples = sampler.stop();
+  const ownCpuUsed = process.cpuUsage(ownCpu);
+  const cores = (used: number) => Math.round((used / seconds) * 100) / 100;
+  const kinds = tallies.map((t) => t.summary(seconds));
+  const requests = kinds.reduce((sum, k) => sum + k.requests, 0);
+  const report: LoadReport = {
+    durationSeconds: Math.round(seconds * 10) / 10,
+    connections: options.connections,
+    startupImport: running.startupImport,
+    kinds,
+    total: {
+      requests,
+      requestsPerSecond: Math.round((requests / seconds) * 10) / 10,
+      errors: kinds.reduce((sum, k) => sum + k.errors, 0),
+    },
+    rss: rssFigures(await service.peakRssMb(), samples, options.durationSeconds),
+    cpu: {
+      serviceCores: cores((await service.cpuSeconds()) - serviceCpu),
+      loadGeneratorCores: cores((ownCpuUsed.user + ownCpuUsed.system) / 1e6),
+    },
+  };
+  const readLatenciesMs = tallies
+    .filter((t) => t.kind !== 'uploads')
+    .flatMap((t) => t.successLatenciesMs)
+    .sort((a, b) => a - b);
+  return { report, readLatenciesMs, uploadSeconds };
 }
 
 interface ImportRunItem {

@@ -59,6 +59,11 @@ export class KindTally {
     readonly connections: number,
   ) {}
 
+  /** Latencies of the 2xx responses so far, in arrival order. */
+  get successLatenciesMs(): readonly number[] {
+    return this.latenciesMs;
+  }
+
   response(status: number, latencyMs: number): void {
     this.statusCodes[status] = (this.statusCodes[status] ?? 0) + 1;
     if (status >= 200 && status < 300) this.latenciesMs.push(latencyMs);

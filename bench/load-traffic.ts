@@ -22,6 +22,19 @@ export interface TrafficOptions {
   roles: Record<LoadKind, DatabaseRole>;
   /** A role token per kind, for the role in `roles`. */
   tokens: Record<LoadKind, string>;
+  /** One large upload on the upload connection instead of the periodic small ones. */
+  bigUpload?: BigUpload;
+}
+
+/**
+ * A large upload sent `afterSeconds` into the load; the reads then go on at least until it is
+ * answered (and at least the duration), so that every second of the import is read under.
+ */
+export interface BigUpload {
+  afterSeconds: number;
+  /** The whole load stops by then whatever happens: a hang bound, not a target. */
+  boundSeconds: number;
+  send(): Promise<{ status: number; body: string }>;
 }
 
 type ReadKind = Exclude<LoadKind, 'uploads'>;
@@ -57,7 +70,7 @@ export function planConnections(total: number): Record<LoadKind, number> {
 export async function runTraffic(
   data: LoadData,
   options: TrafficOptions,
-): Promise<{ tallies: KindTally[]; seconds: number }> {
+): Promise<{ tallies: KindTally[]; seconds: number; uploadSeconds?: number }> {
   const tallies = {} as Record<LoadKind, KindTally>;
   for (const kind of LOAD_KINDS) {
     tallies[kind] = new KindTally(kind, options.roles[kind], options.connections[kind]);
@@ -70,16 +83,28 @@ export async function runTraffic(
   };
   const started = process.hrtime.bigint();
   const stopAt = Date.now() + options.durationSeconds * 1000;
+  const big = options.bigUpload;
+  const readSeconds = big ? big.boundSeconds : options.durationSeconds;
   const instances: autocannon.Instance[] = [];
-  const runs: Promise<unknown>[] = [uploadLoop(data, tallies.uploads, stopAt, options)];
+  let uploadSeconds: number | undefined;
+  const uploads = big
+    ? bigUploadOnce(big, tallies.uploads).then((s) => void (uploadSeconds = s))
+    : uploadLoop(data, tallies.uploads, stopAt, options);
+  const runs: Promise<unknown>[] = [uploads];
   for (const kind of Object.keys(reads) as ReadKind[]) {
-    const { instance, done } = startReads(kind, reads[kind], tallies[kind], options);
+    const { instance, done } = startReads(kind, reads[kind], tallies[kind], options, readSeconds);
     instances.push(instance);
     runs.push(done);
   }
+  if (big) {
+    const longEnough = new Promise((resolve) =>
+      setTimeout(resolve, options.durationSeconds * 1000),
+    );
+    void Promise.all([longEnough, uploads]).then(() => instances.forEach((i) => i.stop()));
+  }
   const watchdog = setTimeout(
     () => instances.forEach((i) => i.stop()),
-    (options.durationSeconds + options.timeoutSeconds + 10) * 1000,
+    (readSeconds + options.timeoutSeconds + 10) * 1000,
   );
   try {
     await Promise.all(runs);
@@ -92,7 +117,22 @@ export async function runTraffic(
   return {
     tallies: LOAD_KINDS.map((k) => tallies[k]),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    uploadSeconds,
   };
+}
+
+/** The large upload, counted like any upload; resolves with its seconds, from send to answer. */
+async function bigUploadOnce(big: BigUpload, tally: KindTally): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, big.afterSeconds * 1000));
+  const started = performance.now();
+  try {
+    const { status, body } = await big.send();
+    tally.response(status, performance.now() - started);
+    if (status < 200 || status >= 300) tally.errorBody(status, body);
+  } catch (error) {
+    tally.failure('socket', (error as Error).message);
+  }
+  return (performance.now() - started) / 1000;
 }
 
 /**
@@ -142,6 +182,7 @@ function startReads(
   requests: autocannon.Request[],
   tally: KindTally,
   options: TrafficOptions,
+  seconds: number,
 ): { instance: autocannon.Instance; done: Promise<autocannon.Result> } {
   const connections = options.connections[kind];
   let instance!: autocannon.Instance;
@@ -150,9 +191,8 @@ function startReads(
       {
         url: options.baseUrl,
         connections,
-        duration: options.durationSeconds,
-        maxOverallRequests:
-          connections * options.durationSeconds * MAX_REQUESTS_PER_CONNECTION_SECOND,
+        duration: seconds,
+        maxOverallRequests: connections * seconds * MAX_REQUESTS_PER_CONNECTION_SECOND,
         timeout: options.timeoutSeconds,
         headers: { authorization: `Bearer ${options.tokens[kind]}` },
         requests: requests.map((r) => withErrorBodies(r, tally)),

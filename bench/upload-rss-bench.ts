@@ -3,14 +3,14 @@
  * compiled service runs as a child process and its peak RSS (VmHWM) is read from /proc.
  * The file holds stores with long addresses (1 KiB rows), so its size is reached with ~1 M rows.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { signRoleToken } from '../src/auth/role-token.service';
 import { BenchContext, BenchFigures, BenchPart } from './bench-context';
 import { startBenchService } from './bench-service';
+import { uploadFile } from './multipart-upload';
 
 const TARGET_BYTES = 1024 ** 3 + 1;
 
@@ -32,42 +32,6 @@ async function writeLargeStoresFile(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-function upload(
-  base: URL,
-  path: string,
-  size: number,
-  token: string,
-): Promise<{ status: number; body: string }> {
-  const boundary = 'smartretail-bench-boundary';
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="magasins.csv"\r\nContent-Type: text/csv\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method: 'POST',
-        path: '/datasets/magasins/imports',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': Buffer.byteLength(head) + size + Buffer.byteLength(tail),
-        },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.write(head);
-    const file = createReadStream(path);
-    file.pipe(req, { end: false });
-    file.on('end', () => req.end(tail));
-  });
-}
-
 export const uploadRssBench: BenchPart = {
   name: 'upload memory',
   async run(ctx: BenchContext): Promise<BenchFigures> {
@@ -81,7 +45,7 @@ export const uploadRssBench: BenchPart = {
       ctx.log(`uploading ${(size / 1024 ** 3).toFixed(2)} GiB over HTTP`);
       const started = Date.now();
       const token = signRoleToken(ctx.config, { role: 'writer', sub: 'bench', ttlSeconds: 3600 });
-      const res = await upload(new URL(service.baseUrl), file, size, token);
+      const res = await uploadFile(service.baseUrl, 'magasins', file, token);
       if (res.status !== 201)
         throw new Error(`upload answered ${res.status}: ${res.body.slice(0, 300)}`);
       const seconds = (Date.now() - started) / 1000;
