@@ -2,8 +2,10 @@ import type { Client } from 'pg';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import type { DatasetName } from '../../src/catalog/dataset.types';
 import {
+  allKeysNewSql,
   createDataKeysSql,
   createStagingSql,
+  insertAllStagedSql,
   insertNewRowsSql,
   STAGING_TABLE,
 } from '../../src/imports/engine/dataset-merge-sql';
@@ -69,6 +71,46 @@ describe('the merge never reads the table it is inserting into', () => {
     const scanned = await insertPlan(dataset, insertNewRowsSql(datasetCatalog.get(dataset)));
     expect(scanned.length).toBeGreaterThan(0);
     expect(scanned).not.toContain(datasetCatalog.get(dataset).table);
+  });
+
+  it.each(['clients', 'details_transactions'] as const)(
+    '%s: the insert of a file whose keys are all new reads staging alone',
+    async (dataset) => {
+      const spec = datasetCatalog.get(dataset);
+      expect(await insertPlan(dataset, [insertAllStagedSql(spec)])).toEqual([STAGING_TABLE]);
+    },
+  );
+
+  it('takes a file for all new only when the target is empty or every staged key lies above its largest', async () => {
+    const spec = datasetCatalog.get('magasins');
+    const allNew = (storedIds: number[], stagedIds: number[]) =>
+      inTransaction(
+        owner,
+        { role: 'writer' },
+        async () => {
+          for (const id of storedIds)
+            await owner.query(
+              `INSERT INTO magasins (magasin_id, nom, adresse, ville, code_postal, region)
+               VALUES ($1, 'm', 'a', 'v', '75001', 'r')`,
+              [id],
+            );
+          await owner.query(createStagingSql(spec));
+          for (const id of stagedIds)
+            await owner.query(`INSERT INTO ${STAGING_TABLE} (line, magasin_id) VALUES ($1, $1)`, [
+              id,
+            ]);
+          const { rows } = await owner.query<{ all_new: boolean }>(allKeysNewSql(spec));
+          return rows[0].all_new;
+        },
+        { commit: false },
+      );
+    expect(await allNew([], [5, 1, 9])).toBe(true);
+    expect(await allNew([1, 2], [3, 4])).toBe(true);
+    expect(await allNew([1, 2], [])).toBe(true);
+    // One staged key at or below the largest stored one: it may exist, the full merge decides.
+    expect(await allNew([1, 4], [2, 5])).toBe(false);
+    expect(await allNew([1, 4], [4, 5])).toBe(false);
+    expect(await allNew([1, 4], [9, 3])).toBe(false);
   });
 
   it('clients: the data keys insert', async () => {
