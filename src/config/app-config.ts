@@ -148,7 +148,8 @@ export class AppConfig {
     // The scan runs every 2 minutes: 30 s costs little latency and outlasts a writer's pause.
     this.importSettleMs = env.IMPORT_SETTLE_MS ?? 30_000;
     this.importMaxBytes = env.IMPORT_MAX_BYTES ?? 2 * 1024 ** 3;
-    // Half the pool at most by default, so imports can never starve readers of connections.
+    // Each import gets a connection beyond DB_POOL_SIZE (DatabaseModule); at most 2 by default,
+    // and no more than half the request pool: a bounded share of the database's CPU as well.
     this.importConcurrency =
       env.IMPORT_CONCURRENCY ?? Math.max(1, Math.min(2, this.dbPoolSize >> 1));
     this.importQueueMax = env.IMPORT_QUEUE_MAX ?? 20;

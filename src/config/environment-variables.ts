@@ -78,6 +78,7 @@ export class EnvironmentVariables {
   @Max(60_000)
   EMBEDDED_PG_RESTART_DELAY_MS?: number;
 
+  /** Pool connections for requests; imports get IMPORT_CONCURRENCY more, never one of these. */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })
@@ -247,7 +248,7 @@ export class EnvironmentVariables {
   @Min(1)
   IMPORT_MAX_BYTES?: number;
 
-  /** Imports that may run at once in one instance (each holds one pool connection). */
+  /** Imports that may run at once in one instance (each holds a pool connection of its own). */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'IMPORT_CONCURRENCY must be an integer between 1 and 16' })

@@ -28,7 +28,11 @@ import { QueryErrorLogger } from './query-error-logger';
         synchronize: false,
         migrationsRun: false,
         extra: {
-          max: config.dbPoolSize,
+          // Imports hold a connection for minutes: one more per import that may run, so that
+          // requests keep DB_POOL_SIZE connections however many imports run (a 100,000-client
+          // upload under `npm run load -- --with-import` cost readers 503s "every database
+          // connection is busy" when it took one of theirs).
+          max: config.dbPoolSize + config.importConcurrency,
           // Waiting for a free connection is bounded: an exhausted pool answers 503, never hangs.
           connectionTimeoutMillis: config.dbAcquireTimeoutMs,
           application_name: 'smartretail',

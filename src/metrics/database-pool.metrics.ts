@@ -44,7 +44,7 @@ export class DatabasePoolMetrics implements OnModuleInit, OnModuleDestroy {
     });
     new Gauge({
       name: POOL_MAX,
-      help: 'Size limit of the service pool (DB_POOL_SIZE).',
+      help: 'Size limit of the service pool (DB_POOL_SIZE for requests + IMPORT_CONCURRENCY for imports).',
       collect() {
         this.set(pool()?.options.max ?? 0);
       },

@@ -17,6 +17,7 @@ import { bearer } from '../support/role-tokens';
 import { sampleFile } from '../support/sample-files';
 
 const POOL = 4;
+const IMPORTS = 2;
 /** A hang detector, not a performance bound: without the fix these calls never return. */
 const NO_HANG_MS = 20_000;
 const SIZES: Partial<Record<DatasetName, number>> = {
@@ -42,7 +43,7 @@ describe('concurrent uploads and a small pool', () => {
   beforeAll(async () => {
     h = await ImportHarness.start({
       DB_POOL_SIZE: String(POOL),
-      IMPORT_CONCURRENCY: '2',
+      IMPORT_CONCURRENCY: String(IMPORTS),
       IMPORT_QUEUE_MAX: '5',
       DB_ACQUIRE_TIMEOUT_MS: '3000',
       IMPORT_CRON: '0 0 3 1 1 *',
@@ -107,7 +108,8 @@ describe('concurrent uploads and a small pool', () => {
     const dataSource = h.app.get(DataSource);
     const held: QueryRunner[] = [];
     try {
-      for (let i = 0; i < POOL; i++) {
+      // Every connection of the pool: DB_POOL_SIZE for requests and IMPORT_CONCURRENCY more.
+      for (let i = 0; i < POOL + IMPORTS; i++) {
         const runner = dataSource.createQueryRunner();
         await runner.connect();
         held.push(runner);
@@ -127,7 +129,7 @@ describe('concurrent uploads and a small pool', () => {
       });
       const ready = await http().get('/health/ready').timeout(NO_HANG_MS);
       expect(ready.status).toBe(503);
-      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL });
+      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL + IMPORTS });
       expect(ready.body.details.checks.pool.message).toMatch(
         /^saturated: \d+ request\(s\) found no free connection within DB_ACQUIRE_TIMEOUT_MS/,
       );

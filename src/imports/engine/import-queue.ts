@@ -4,7 +4,8 @@
  * Why here and not in PostgreSQL: waiting in `pg_advisory_lock` holds a pool connection, so ten
  * uploads queued that way took every connection while the lock holder needed one more for its
  * work, and the whole service froze. Waiting here costs a promise. At most `maxRunning` imports
- * run at once (each holds exactly one pool connection, so readers always keep the rest), one per
+ * run at once (each holds exactly one pool connection, and the pool has one more per import
+ * than DB_POOL_SIZE, so requests always keep DB_POOL_SIZE of them), one per
  * dataset at a time (imports of different datasets run side by side: each merges into its own
  * table, and a child's orphan check only sees committed parents, so a race costs rejections
  * counted as such, never wrong rows). At most `maxWaiting` wait; more are refused at once, and a
