@@ -52,7 +52,8 @@ describe('health', () => {
       },
       pool: {
         status: 'up',
-        max: 10,
+        // DB_POOL_SIZE (10) for requests and IMPORT_CONCURRENCY (2) for imports.
+        max: 12,
         inUse: expect.any(Number) as number,
         waiting: 0,
         exhausted: 0,
