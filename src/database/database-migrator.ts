@@ -3,10 +3,10 @@
  * the login roles their passwords. Several replicas may start at once, so the whole step runs
  * under a PostgreSQL advisory lock held on the migrating connection.
  */
-import { retryConcurrentCatalogUpdate } from './catalog-update-retry';
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import { retryConcurrentCatalogUpdate } from './catalog-update-retry';
 import { DATABASE_GRANTS } from '../../migrations/1795564804000-CreateRolesAndGrants';
 import { datasetCatalog } from '../catalog/dataset-catalog';
 import { recordVisibility } from '../catalog/record-visibility';

@@ -171,11 +171,9 @@ export function insertAllStagedSql(spec: DatasetSpec): string {
 /** Two statements: the new keys (see missingKeysSql), then the insert of their rows. */
 export function insertNewRowsSql(spec: DatasetSpec): string[] {
   const pk = spec.primaryKey;
-  const names = spec.columns.map((c) => c.name).join(', ');
   return [
     missingKeysSql(NEW_KEYS_TABLE, pk, spec.table, pk),
-    `INSERT INTO ${spec.table} (${names})
-     SELECT ${spec.columns.map(staged).join(', ')} FROM ${STAGING_TABLE} s
+    `${insertAllStagedSql(spec)}
       WHERE s.${pk} IN (SELECT ${pk} FROM ${NEW_KEYS_TABLE})`,
   ];
 }
