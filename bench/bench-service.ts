@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../src/common/free-port';
@@ -50,12 +51,20 @@ async function waitUntilLive(baseUrl: string, child: ChildProcess): Promise<void
   throw new Error('the service did not start within 60 s');
 }
 
+/**
+ * The compiled service, what `npm start` runs: beside dist/bench when the bench runs compiled,
+ * under dist/ when its sources run in a test (ts-jest; the test setup builds dist first).
+ */
+const SERVICE_ENTRY = existsSync(join(__dirname, '../src/main.js'))
+  ? join(__dirname, '../src/main.js')
+  : join(__dirname, '../dist/src/main.js');
+
 export async function startBenchService(
   config: AppConfig,
   env: Record<string, string> = {},
 ): Promise<BenchService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
+  const child = spawn(process.execPath, [SERVICE_ENTRY], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -37,8 +37,9 @@ export interface BigUpload {
   send(): Promise<{ status: number; body: string }>;
 }
 
-type ReadKind = Exclude<LoadKind, 'uploads'>;
-const READ_WEIGHTS: Record<ReadKind, number> = {
+export type ReadKind = Exclude<LoadKind, 'uploads'>;
+/** How the reads share the connections, in the load test and in bench:read's request mix. */
+export const READ_WEIGHTS: Record<ReadKind, number> = {
   'analyst-pages': 3,
   'admin-pages': 3,
   'email-lookups': 2,
@@ -46,7 +47,7 @@ const READ_WEIGHTS: Record<ReadKind, number> = {
 };
 /** No connection can exceed this rate: a count bound on top of the duration. */
 const MAX_REQUESTS_PER_CONNECTION_SECOND = 1000;
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 /** A visit reads this many pages in a row from a random place, then starts elsewhere. */
 const PAGES_PER_VISIT = 20;
 

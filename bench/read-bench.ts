@@ -22,15 +22,18 @@ import { signRoleToken } from '../src/auth/role-token.service';
 import { AppConfig } from '../src/config/app-config';
 import { RoleScopedTransactions } from '../src/database/role-scoped-transactions';
 import { createHttpApplication } from '../src/http-application';
+import { measureReadOverhead, ReadOverheadFigures } from './read-overhead';
 
 export interface ReadBenchContext {
   /** Configuration of a migrated database holding the clients to read. */
   config: AppConfig;
   connectAsOwner(): Promise<Client>;
   log(message: string): void;
+  /** The request-overhead baseline's concurrency and seconds per side (default 50 and 20). */
+  overhead?: { connections: number; seconds: number };
 }
 
-export interface ReadBenchFigures {
+export interface ReadBenchFigures extends ReadOverheadFigures {
   [figure: string]: number;
   read_decrypted_rows_per_s: number;
   decrypt_bound_rows_per_s: number;
@@ -86,7 +89,17 @@ export async function runReadBench(context: ReadBenchContext): Promise<ReadBench
     const emails = await sampleEmails(tx, WARM_UP + LOOKUPS);
     const p95 = await emailLookupP95(get, emails);
     context.log(`e-mail lookup p95 ${p95.toFixed(2)} ms over ${LOOKUPS} lookups`);
+    const overhead = await measureReadOverhead({
+      config: context.config,
+      captureBaseUrl: base,
+      clients: paged.rows,
+      emails,
+      connections: context.overhead?.connections ?? 50,
+      seconds: context.overhead?.seconds ?? 20,
+      log: (message) => context.log(message),
+    });
     return {
+      ...overhead,
       read_decrypted_rows_per_s: Math.round(paged.rows / paged.seconds),
       decrypt_bound_rows_per_s: Math.round(bound.rows / bound.seconds),
       decrypt_bound_parallel_rows_per_s: Math.round(parallel.rows / parallel.seconds),

@@ -38,12 +38,14 @@ describe('the read benchmark', () => {
         return c;
       },
       log: (line) => lines.push(line),
+      overhead: { connections: 4, seconds: 2 },
     });
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^paged 2500 clients/),
         expect.stringMatching(/^exported 2500 clients as CSV/),
         expect.stringMatching(/^paged \d+ clients signed up since/),
+        expect.stringMatching(/^captured the transactions of 32 requests/),
       ]),
     );
     for (const key of [
@@ -53,6 +55,8 @@ describe('the read benchmark', () => {
       'email_lookup_p95_ms',
       'csv_export_rows_per_s',
       'filtered_paging_rows_per_s',
+      'read_http_per_s',
+      'read_tx_pgbench_per_s',
     ]) {
       expect(figures[key]).toBeGreaterThan(0);
     }

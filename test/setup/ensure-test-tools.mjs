@@ -1,7 +1,8 @@
 // `pretest`: makes sure the programs the tests run are installed, so `npm test` alone passes on a
 // fresh machine. Today those are Debian's `prometheus` package (it brings `promtool` too), used by
 // the monitoring config checks and the observability specs, and `postgresql-client` (psql), used
-// by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts), and `postgresql-15`,
+// by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts; the same package brings
+// pgbench, bench:read's request-overhead baseline), and `postgresql-15`,
 // whose server and pg_dump/pg_restore run the DATABASE_URL backup test
 // (test/database/pg-dump-restore.spec.ts): Debian's pg_dump (15) refuses the embedded server (18).
 //

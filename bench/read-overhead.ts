@@ -1,0 +1,237 @@
+/**
+ * The request-overhead baseline of bench:read: how many of the load test's read requests the
+ * service answers per second over HTTP (read_http_per_s), beside how many of the very same
+ * transactions pgbench runs per second straight against PostgreSQL (read_tx_pgbench_per_s), at
+ * the same concurrency, on the same database. Their ratio is what the service costs on top of
+ * the SQL it has to run: HTTP, authentication, the pool, JSON, and each round trip awaited.
+ *
+ * The transactions are not written by hand: the bench sends a sample of each read kind (pages
+ * as analyst and as admin, e-mail look-ups, KPIs) to an in-process service and records what it
+ * sends to PostgreSQL (captured-transactions.ts), role switch, keys, audit row and COMMIT
+ * included. pgbench replays one script per sampled request, weighted like the load test's mix;
+ * the HTTP side sends the same sampled requests to the service run as `npm start` runs it.
+ */
+import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { signRoleToken } from '../src/auth/role-token.service';
+import type { DatabaseRole } from '../src/auth/database-role';
+import { encodeCursor } from '../src/common/keyset-cursor';
+import type { AppConfig } from '../src/config/app-config';
+import { urlForRole } from '../src/database/connection-url';
+import { KPI_NAMES } from '../src/kpis/kpi-definitions';
+import { startBenchService } from './bench-service';
+import { captureTransactions, CapturedTransaction } from './captured-transactions';
+import { DEFAULT_ROLES } from './load-run';
+import { PAGE_SIZE, READ_WEIGHTS, ReadKind } from './load-traffic';
+import { pgbenchScript } from './pgbench-script';
+
+const run = promisify(execFile);
+
+export interface ReadOverheadOptions {
+  config: AppConfig;
+  /** Base URL of an in-process service on the same database, for the capture. */
+  captureBaseUrl: string;
+  clients: number;
+  emails: readonly string[];
+  connections: number;
+  seconds: number;
+  log(message: string): void;
+}
+
+export interface ReadOverheadFigures {
+  read_http_per_s: number;
+  read_tx_pgbench_per_s: number;
+  read_overhead_connections: number;
+}
+
+interface SampleRequest {
+  kind: ReadKind;
+  role: DatabaseRole;
+  path: string;
+  authorization: string;
+}
+
+/** Sampled requests per read kind: each becomes one pgbench script. */
+const SAMPLES_PER_KIND = 8;
+
+export async function measureReadOverhead(
+  options: ReadOverheadOptions,
+): Promise<ReadOverheadFigures> {
+  const samples = sampleRequests(options);
+  const scripts = await captureScripts(options.captureBaseUrl, samples);
+  options.log(
+    `captured the transactions of ${samples.length} requests ` +
+      `(${scripts.reduce((n, s) => n + s.transactions, 0)} transactions)`,
+  );
+  const http = await httpRequestsPerSecond(options, samples);
+  options.log(`HTTP: ${http.toFixed(1)} requests/s at ${options.connections} connections`);
+  const pgbench = await pgbenchTransactionsPerSecond(options, scripts);
+  options.log(`pgbench: ${pgbench.toFixed(1)} transactions/s at ${options.connections} clients`);
+  return {
+    read_http_per_s: Math.round(http * 10) / 10,
+    read_tx_pgbench_per_s: Math.round(pgbench * 10) / 10,
+    read_overhead_connections: options.connections,
+  };
+}
+
+function sampleRequests(options: ReadOverheadOptions): SampleRequest[] {
+  const tokens = {} as Record<ReadKind, string>;
+  for (const kind of Object.keys(READ_WEIGHTS) as ReadKind[]) {
+    const token = signRoleToken(options.config, {
+      role: DEFAULT_ROLES[kind],
+      sub: `bench-read-${kind}`,
+      ttlSeconds: 3600,
+    });
+    tokens[kind] = `Bearer ${token}`;
+  }
+  const pick = <T>(values: readonly T[], i: number): T => values[i % values.length];
+  const page = (i: number) => {
+    const after = Math.floor(((i + 0.5) / SAMPLES_PER_KIND) * (options.clients - PAGE_SIZE));
+    return `/datasets/clients/records?limit=${PAGE_SIZE}&cursor=${encodeCursor('clients', after)}`;
+  };
+  const paths: Record<ReadKind, (i: number) => string> = {
+    'analyst-pages': page,
+    'admin-pages': page,
+    'email-lookups': (i) =>
+      `/datasets/clients/records?email=${encodeURIComponent(pick(options.emails, i))}`,
+    kpis: (i) => {
+      const month = 1 + (i % 11);
+      const mm = String(month).padStart(2, '0');
+      const last = new Date(Date.UTC(2025, month, 0)).getUTCDate();
+      return `/kpis/${pick(KPI_NAMES, i)}?from=2025-${mm}-01&to=2025-${mm}-${last}`;
+    },
+  };
+  return (Object.keys(READ_WEIGHTS) as ReadKind[]).flatMap((kind) =>
+    Array.from({ length: SAMPLES_PER_KIND }, (_, i) => ({
+      kind,
+      role: DEFAULT_ROLES[kind],
+      path: paths[kind](i),
+      authorization: tokens[kind],
+    })),
+  );
+}
+
+interface Script {
+  kind: ReadKind;
+  text: string;
+  transactions: number;
+}
+
+/**
+ * One request at a time, so that what is committed while it is answered is its own; only the
+ * transactions run as the request's role are kept (a scheduled job of the service would run as
+ * writer).
+ */
+async function captureScripts(baseUrl: string, samples: SampleRequest[]): Promise<Script[]> {
+  const capture = captureTransactions();
+  try {
+    const scripts: Script[] = [];
+    for (const sample of samples) {
+      capture.take();
+      const res = await fetch(`${baseUrl}${sample.path}`, {
+        headers: { authorization: sample.authorization },
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`GET ${sample.path} answered ${res.status}`);
+      const own = capture.take().filter((tx) => roleOf(tx) === sample.role);
+      if (own.length === 0) throw new Error(`GET ${sample.path} ran no transaction to replay`);
+      scripts.push({ kind: sample.kind, text: pgbenchScript(own), transactions: own.length });
+    }
+    return scripts;
+  } finally {
+    capture.stop();
+  }
+}
+
+/** The role the transaction switched to (RoleScopedTransactions' first set_config). */
+function roleOf(tx: CapturedTransaction): unknown {
+  const switchStatement = tx.find((s) => s.text.includes("set_config('role'"));
+  return switchStatement?.values[0];
+}
+
+async function httpRequestsPerSecond(
+  options: ReadOverheadOptions,
+  samples: SampleRequest[],
+): Promise<number> {
+  const service = await startBenchService(options.config);
+  try {
+    // The same weights as pgbench's: every kind has as many samples, so a sample's weight is
+    // its kind's.
+    const weighted = samples.flatMap((s) => Array.from({ length: READ_WEIGHTS[s.kind] }, () => s));
+    let failures = 0;
+    const result = await autocannon({
+      url: service.baseUrl,
+      connections: options.connections,
+      duration: options.seconds,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (request) => {
+            const sample = weighted[Math.floor(Math.random() * weighted.length)];
+            return {
+              ...request,
+              path: sample.path,
+              headers: { ...request.headers, authorization: sample.authorization },
+            };
+          },
+          onResponse: (status) => void (status === 200 || failures++),
+        },
+      ],
+    });
+    const errors = failures + result.errors + result.timeouts;
+    if (errors > 0) throw new Error(`the HTTP mix had ${errors} failed requests`);
+    return result.requests.total / (result.duration || options.seconds);
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * pgbench logs in as app_user, as the service does; the password goes through the environment,
+ * never the command line, and the scripts (which hold the keys' values as the service sends
+ * them) live in a private directory removed afterwards.
+ */
+async function pgbenchTransactionsPerSecond(
+  options: ReadOverheadOptions,
+  scripts: Script[],
+): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'smartretail-pgbench-'));
+  try {
+    const files: string[] = [];
+    for (const [i, script] of scripts.entries()) {
+      const file = join(dir, `${i}-${script.kind}.sql`);
+      await writeFile(file, script.text, { mode: 0o600 });
+      files.push('-f', `${file}@${READ_WEIGHTS[script.kind]}`);
+    }
+    const url = urlForRole(options.config.databaseUrl, 'app_user', '');
+    const { stdout } = await run(
+      'pgbench',
+      [
+        '--no-vacuum',
+        '--protocol=extended',
+        `--client=${options.connections}`,
+        '--jobs=2',
+        `--time=${options.seconds}`,
+        ...files,
+        url,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', PGPASSWORD: options.config.appDbPassword },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const failed = /number of failed transactions: (\d+)/.exec(stdout);
+    if (failed && Number(failed[1]) > 0) {
+      throw new Error(`pgbench: ${failed[1]} transactions failed`);
+    }
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+    if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+    return Number(tps[1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
