@@ -64,7 +64,11 @@ export async function startBenchService(
   env: Record<string, string> = {},
 ): Promise<BenchService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVICE_ENTRY], {
+  // BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (open it in
+  // Chrome DevTools or speedscope), to see where a measured request's time goes.
+  const profile = process.env.BENCH_CPU_PROF;
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, SERVICE_ENTRY], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

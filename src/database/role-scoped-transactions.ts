@@ -5,7 +5,7 @@
  * role comes from an allow-list, never from string-built SQL.
  */
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { DATABASE_ROLES, DatabaseRole } from '../auth/database-role';
 import { AppConfig } from '../config/app-config';
@@ -44,6 +44,11 @@ export interface TransactionScope {
   keys?: SessionKeys;
   /** One snapshot for every statement (e.g. an export's audited ids and its rows). */
   repeatableRead?: boolean;
+  /**
+   * `work` sends plain queries only (no cursor, no COPY): BEGIN, the settings and its first
+   * query then leave in one write and are answered in one round trip (see runPipelined).
+   */
+  pipelined?: boolean;
 }
 
 export const isDatabaseRole = (role: unknown): role is DatabaseRole =>
@@ -104,32 +109,12 @@ export class RoleScopedTransactions {
   ): Promise<T> {
     if (!isDatabaseRole(scope.role))
       throw new Error('refusing to switch to a role outside the allow-list');
+    if (scope.pipelined && !scope.interruptible) return this.runPipelined(client, scope, work);
     if (scope.interruptible) this.interrupter.assertOpen();
     let interruptible: InterruptibleTransaction | undefined;
     try {
-      const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
-      const master = sessionMasterKeys(this.config);
-      const isolation = scope.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : '';
-      await client.query(`BEGIN${isolation}${scope.readOnly ? ' READ ONLY' : ''}`);
-      const { rows } = await client.query<{ backend_pid: number }>(
-        `SELECT set_config('role', $1, true),
-                set_config('smartretail.encryption_key', $2, true),
-                set_config('smartretail.blind_index_key', $3, true),
-                set_config('request.jwt.claims', $4, true),
-                set_config('statement_timeout', $5, true),
-                set_config('smartretail.encryption_key_version', $6, true),
-                set_config('smartretail.retiring_encryption_key', $7, true),
-                pg_backend_pid() AS backend_pid`,
-        [
-          scope.role,
-          keys === 'none' ? '' : master.key,
-          keys === 'all' ? this.config.blindIndexKey : '',
-          JSON.stringify(scope.claims ?? {}),
-          String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
-          String(master.version),
-          keys === 'none' ? '' : master.retiringKey,
-        ],
-      );
+      await client.query(this.beginStatement(scope));
+      const { rows } = await client.query<{ backend_pid: number }>(this.settings(scope));
       if (scope.interruptible) interruptible = this.interrupter.enter(rows[0].backend_pid);
       const result = await work(client);
       interruptible?.beforeCommit();
@@ -141,5 +126,79 @@ export class RoleScopedTransactions {
     } finally {
       interruptible?.leave();
     }
+  }
+
+  /**
+   * The same transaction with fewer round trips: node-postgres' pipeline mode, on for this
+   * transaction only, sends BEGIN, the settings and work's first query without waiting for each
+   * answer, and the corked socket puts them in one write. Ordering keeps every guarantee: the
+   * server runs them in turn, so the query runs as the role, with the keys and the timeout, and
+   * if the settings fail the query fails too (its transaction is aborted) and nothing commits.
+   * The connection leaves pipeline mode once every answer is in, before it goes back to the pool.
+   */
+  private async runPipelined<T>(
+    client: PoolClient,
+    scope: TransactionScope,
+    work: (client: PoolClient) => Promise<T>,
+  ): Promise<T> {
+    const pipelined = client as PoolClient & { pipeline: boolean };
+    const socket = (client as PoolClient & { connection: { stream: NodeJS.WritableStream } })
+      .connection.stream as NodeJS.WritableStream & { cork(): void; uncork(): void };
+    pipelined.pipeline = true;
+    const sent: Promise<unknown>[] = [];
+    try {
+      socket.cork();
+      let result: Promise<T>;
+      try {
+        sent.push(client.query(this.beginStatement(scope)), client.query(this.settings(scope)));
+        result = work(client);
+        sent.push(result);
+      } finally {
+        socket.uncork();
+      }
+      // Each answer is awaited in turn below; until then a rejection must not count as unhandled.
+      for (const answer of sent) answer.catch(() => undefined);
+      // The first failure is the one to report: BEGIN's or the settings' before the query's.
+      for (const answer of sent) await answer;
+      const value = await result;
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      await Promise.allSettled(sent);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw asUnavailable(error);
+    } finally {
+      pipelined.pipeline = false;
+    }
+  }
+
+  private beginStatement(scope: TransactionScope): string {
+    const isolation = scope.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : '';
+    return `BEGIN${isolation}${scope.readOnly ? ' READ ONLY' : ''}`;
+  }
+
+  /** The role, keys, claims and timeout, all transaction-local (set_config(..., true)). */
+  private settings(scope: TransactionScope): QueryConfig {
+    const keys = scope.keys ?? DEFAULT_KEYS[scope.role];
+    const master = sessionMasterKeys(this.config);
+    return {
+      text: `SELECT set_config('role', $1, true),
+                    set_config('smartretail.encryption_key', $2, true),
+                    set_config('smartretail.blind_index_key', $3, true),
+                    set_config('request.jwt.claims', $4, true),
+                    set_config('statement_timeout', $5, true),
+                    set_config('smartretail.encryption_key_version', $6, true),
+                    set_config('smartretail.retiring_encryption_key', $7, true),
+                    pg_backend_pid() AS backend_pid`,
+      values: [
+        scope.role,
+        keys === 'none' ? '' : master.key,
+        keys === 'all' ? this.config.blindIndexKey : '',
+        JSON.stringify(scope.claims ?? {}),
+        String(scope.statementTimeoutMs ?? this.config.statementTimeoutMs),
+        String(master.version),
+        keys === 'none' ? '' : master.retiringKey,
+      ],
+    };
   }
 }

@@ -243,6 +243,8 @@ export class DatasetsService {
         repeatableRead: true,
         claims: caller.claims,
         keys: this.keysFor(spec, caller),
+        // Plain queries only (the CSV stream's cursor is DECLARE/FETCH), so one round trip less.
+        pipelined: true,
       },
       (client) => work(client, audit),
     );

@@ -19,13 +19,15 @@ export class KpisRepository {
 
   async read(name: KpiName, filters: KpiFilters): Promise<Record<string, unknown>[]> {
     const { sql } = KPI_DEFINITIONS[name];
-    const { rows } = await this.transactions.run({ role: 'analyst', readOnly: true }, (client) =>
-      client.query<Record<string, unknown>>(sql, [
-        filters.from,
-        filters.to,
-        filters.magasinId,
-        filters.limit,
-      ]),
+    const { rows } = await this.transactions.run(
+      { role: 'analyst', readOnly: true, pipelined: true },
+      (client) =>
+        client.query<Record<string, unknown>>(sql, [
+          filters.from,
+          filters.to,
+          filters.magasinId,
+          filters.limit,
+        ]),
     );
     return rows;
   }
