@@ -35,6 +35,7 @@ import { EnforceErasureInDatabase1795564960000 } from './1795564960000-EnforceEr
 import { RecordAwaitedParentsOfImports1795564982000 } from './1795564982000-RecordAwaitedParentsOfImports';
 import { RefuseImplausiblePurchaseDates1795564983000 } from './1795564983000-RefuseImplausiblePurchaseDates';
 import { RenderClientBoundProtectionLayer1795564995000 } from './1795564995000-RenderClientBoundProtectionLayer';
+import { CountWithoutOpeningValues1795565030000 } from './1795565030000-CountWithoutOpeningValues';
 
 export const MIGRATIONS = [
   EnablePgcrypto1795564800000,
@@ -70,4 +71,5 @@ export const MIGRATIONS = [
   RefuseImplausiblePurchaseDates1795564983000,
   FindUnopenableValues1795564985000,
   RenderClientBoundProtectionLayer1795564995000,
+  CountWithoutOpeningValues1795565030000,
 ];

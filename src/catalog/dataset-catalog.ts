@@ -8,6 +8,7 @@ import {
   DATASET_NAMES,
   DatasetName,
   DatasetSpec,
+  countableViewName,
   decryptedViewName,
   pseudonymisedViewName,
 } from './dataset.types';
@@ -311,6 +312,16 @@ export class DatasetCatalog {
     return this.hasPersonalData(spec)
       ? pseudonymisedViewName(spec.table)
       : decryptedViewName(spec.table);
+  }
+
+  /**
+   * What an exact count of a personal dataset reads: the rows its views show (no tombstone),
+   * with their clear columns only, so counting opens no value and unwraps no data key (the
+   * views unwrap one per row, even for count(*)). Undefined for a dataset without personal
+   * data, whose own view already opens nothing.
+   */
+  countableView(spec: DatasetSpec): string | undefined {
+    return this.hasPersonalData(spec) ? countableViewName(spec.table) : undefined;
   }
 }
 

@@ -74,3 +74,5 @@ export interface DatasetSpec {
 /** View names follow the seed system so its SQL keeps working. */
 export const decryptedViewName = (table: string): string => `v_${table}_decrypted`;
 export const pseudonymisedViewName = (table: string): string => `v_${table}_pseudonymised`;
+/** The rows of a personal dataset's views with their clear columns only: what counts read. */
+export const countableViewName = (table: string): string => `v_${table}_countable`;

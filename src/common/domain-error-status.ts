@@ -22,6 +22,11 @@ export function statusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.NOT_ACCEPTABLE;
     case DomainErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
+    // Not a 500: nothing is broken, the database was busier or the ask costlier than the time
+    // allowed. A 503 with Retry-After, which clients already handle for an outage (not a 504:
+    // no gateway timed out, the service itself gave up).
+    case DomainErrorCode.StatementTimeout:
+      return HttpStatus.SERVICE_UNAVAILABLE;
     case DomainErrorCode.RequestTimeout:
       return HttpStatus.REQUEST_TIMEOUT;
     case DomainErrorCode.TooManyRequests:

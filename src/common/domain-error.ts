@@ -12,6 +12,8 @@ export enum DomainErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   NotAcceptable = 'NOT_ACCEPTABLE',
   Unavailable = 'UNAVAILABLE',
+  /** A statement outlasted its timeout and PostgreSQL cancelled it: load or a costly ask, a 503. */
+  StatementTimeout = 'STATEMENT_TIMEOUT',
   RequestTimeout = 'REQUEST_TIMEOUT',
   TooManyRequests = 'TOO_MANY_REQUESTS',
   /** A stored value failed its integrity check: the operator's problem, a 500 for the caller. */

@@ -216,6 +216,22 @@ export class EnvironmentVariables {
   @Min(100)
   STATEMENT_TIMEOUT_MS?: number;
 
+  /** The statement timeout of an expensive read's costly statement (an exact count). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EXPENSIVE_READ_TIMEOUT_MS must be an integer from 100 to 600000 (ms)' })
+  @Min(100)
+  @Max(600_000)
+  EXPENSIVE_READ_TIMEOUT_MS?: number;
+
+  /** Expensive reads (exact counts, whole CSV exports) one caller may run at once, per instance. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EXPENSIVE_READS_PER_CALLER must be an integer from 1 to 100' })
+  @Min(1)
+  @Max(100)
+  EXPENSIVE_READS_PER_CALLER?: number;
+
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -1,5 +1,5 @@
 import { DomainError, DomainErrorCode } from '../common/domain-error';
-import { asUnavailable, isDiskFull } from './database-unavailable';
+import { asUnavailable, isDiskFull, isStatementTimeout } from './database-unavailable';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
@@ -25,5 +25,21 @@ describe('database conditions as the caller sees them', () => {
     const other = pgError('22P02', 'invalid input syntax for type integer');
     expect(asUnavailable(other)).toBe(other);
     expect(isDiskFull(new DomainError(DomainErrorCode.Unavailable, 'x'))).toBe(false);
+  });
+
+  it('answers a statement timeout (SQLSTATE 57014) with a 503 that says so, not a 500', () => {
+    const error = pgError('57014', 'canceling statement due to statement timeout');
+    expect(isStatementTimeout(error)).toBe(true);
+    expect(asUnavailable(error)).toMatchObject({
+      code: DomainErrorCode.StatementTimeout,
+      message: expect.stringMatching(/^the query took longer than STATEMENT_TIMEOUT_MS allows/),
+      details: { retryAfterSeconds: expect.any(Number) },
+    });
+  });
+
+  it('leaves a cancel that is not a timeout (the same SQLSTATE) to the caller', () => {
+    const cancel = pgError('57014', 'canceling statement due to user request');
+    expect(isStatementTimeout(cancel)).toBe(false);
+    expect(asUnavailable(cancel)).toBe(cancel);
   });
 });

@@ -61,6 +61,31 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * PostgreSQL cancelled a statement because it outlasted statement_timeout: SQLSTATE 57014
+ * (query_canceled) with the timeout's message; the same code with "due to user request" is a
+ * cancel (the shutdown's interrupter, an operator's pg_cancel_backend), not a timeout.
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  if (error instanceof DomainError) return error.code === DomainErrorCode.StatementTimeout;
+  return causes(error).some(
+    (e) => text(e.code) === '57014' && /statement timeout/.test(text(e.message)),
+  );
+}
+
+/**
+ * A statement timeout as the caller should see it: a 503 with Retry-After that says what
+ * happened and what to try, never the driver's text; a caller that set its own timeout says so.
+ */
+export const statementTimedOut = (
+  message = 'the query took longer than STATEMENT_TIMEOUT_MS allows and was cancelled; retry shortly, or ask for less (narrower filters, a smaller limit)',
+  details: Record<string, unknown> = {},
+): DomainError =>
+  new DomainError(DomainErrorCode.StatementTimeout, message, {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    ...details,
+  });
+
+/**
  * PostgreSQL could not write for want of disk (SQLSTATE 53100 disk_full): the service's state,
  * neither the caller's fault nor a bug, so a 507 rather than a 500.
  */
@@ -77,13 +102,14 @@ export const unavailable = (message: string, details: Record<string, unknown> = 
     ...details,
   });
 
-/** The outage (or full disk) as the caller should see it; anything else is returned unchanged. */
+/** The outage (or full disk, or a statement timeout) as the caller should see it; anything else is returned unchanged. */
 export function asUnavailable(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   if (isDiskFull(error))
     return insufficientStorage(
       "the database's disk is full; nothing was changed: free space where it lives, then retry",
     );
+  if (isStatementTimeout(error)) return statementTimedOut();
   if (!isDatabaseUnavailable(error)) return error;
   return isPoolExhausted(error)
     ? unavailable('every database connection is busy; retry shortly')

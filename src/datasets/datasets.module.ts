@@ -4,6 +4,7 @@ import { DatasetCatalog, datasetCatalog } from '../catalog/dataset-catalog';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
+import { ExpensiveReadLimiter } from './expensive-read-limiter';
 
 @Module({
   imports: [AuditModule],
@@ -12,6 +13,7 @@ import { DatasetsService } from './datasets.service';
     { provide: DatasetCatalog, useValue: datasetCatalog },
     DatasetsRepository,
     DatasetsService,
+    ExpensiveReadLimiter,
   ],
 })
 export class DatasetsModule {}

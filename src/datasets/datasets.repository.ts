@@ -65,11 +65,16 @@ export class DatasetsRepository {
     return rows[0].ids;
   }
 
+  /**
+   * `source.view` is what is counted: the service passes the dataset's countable view when it
+   * has one. `exactTimeoutMs`: the statement timeout of an exact count, for that statement only.
+   */
   async count(
     client: PoolClient,
     source: RecordSource,
     query: RecordQuery,
     mode: CountMode,
+    exactTimeoutMs?: number,
   ): Promise<RecordCount> {
     if (mode !== 'exact') {
       const total = await this.planned(client, plannedCountSql(source, query, 'all'));
@@ -80,9 +85,11 @@ export class DatasetsRepository {
         return { total, before: Math.max(0, total - after), mode, exact: false };
       }
     }
-    const { rows } = await client.query<{ total: number; before: number }>(
-      exactCountSql(source, query),
-    );
+    const counting = () =>
+      client.query<{ total: number; before: number }>(exactCountSql(source, query));
+    const { rows } = await (exactTimeoutMs === undefined
+      ? counting()
+      : this.withStatementTimeout(client, exactTimeoutMs, counting));
     return { total: rows[0].total, before: rows[0].before, mode, exact: true };
   }
 
@@ -130,6 +137,22 @@ export class DatasetsRepository {
     } finally {
       if (open) await client.query('CLOSE records_stream');
     }
+  }
+
+  /** `work` under its own statement timeout, then the transaction's again (both LOCAL). */
+  private async withStatementTimeout<T>(
+    client: PoolClient,
+    timeoutMs: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const { rows } = await client.query<{ previous: string }>(
+      `SELECT current_setting('statement_timeout') AS previous,
+              set_config('statement_timeout', $1, true)`,
+      [String(timeoutMs)],
+    );
+    const result = await work();
+    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [rows[0].previous]);
+    return result;
   }
 
   private async planned(

@@ -15,7 +15,10 @@ import { forbidden, notFound } from '../common/domain-error';
 import { IntegrityFailureReporter } from '../database/integrity-failure-reporter';
 import { RoleScopedTransactions, SessionKeys } from '../database/role-scoped-transactions';
 import { DEFAULT_PAGE_SIZE } from '../common/query/page-size';
+import { AppConfig } from '../config/app-config';
+import { isStatementTimeout, statementTimedOut } from '../database/database-unavailable';
 import {
+  CountMode,
   DatasetsRepository,
   RecordCount,
   RecordRow,
@@ -31,6 +34,7 @@ import {
 import { RecordRequest } from './record-format';
 import { contentRangeHeaders, CsvFailure, jsonPage, streamCsv } from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
+import { ExpensiveReadLimiter } from './expensive-read-limiter';
 
 /** What the controller sends: headers, and a body that is JSON text or a CSV stream. */
 export interface RecordAnswer {
@@ -51,6 +55,8 @@ export class DatasetsService {
     private readonly records: DatasetsRepository,
     private readonly audit: AuditRepository,
     private readonly integrity: IntegrityFailureReporter,
+    private readonly expensiveReads: ExpensiveReadLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   describeCatalog(caller: Caller): DatasetCatalogEntryDto[] {
@@ -102,27 +108,29 @@ export class DatasetsService {
       : columns;
     const source: RecordSource = { spec, view, columns: selected };
     const count = (client: PoolClient): Promise<RecordCount | undefined> =>
-      request.count
-        ? this.records.count(client, source, query, request.count)
-        : Promise.resolve(undefined);
+      request.count ? this.count(client, source, query, request.count) : Promise.resolve(undefined);
+    // An exact count reads every matching row; a CSV without limit streams the whole dataset.
+    const expensive =
+      request.count === 'exact' || (request.format === 'csv' && query.limit === undefined);
+    const bounded = <T>(read: () => Promise<T>): Promise<T> =>
+      expensive ? this.expensiveReads.run(caller, read) : read();
     if (request.format === 'csv') {
       return streamCsv(
         this.records,
         source,
         query,
-        (work) => this.inTransaction(caller, spec, work),
+        // The slot is held until the transaction ends, that is until the last row is sent.
+        (work) => bounded(() => this.inTransaction(caller, spec, work)),
         count,
         this.csvFailure(caller, source, query),
       );
     }
-    const { body, served, counted } = await this.inTransaction(
-      caller,
-      spec,
-      async (client, audit) => {
+    const { body, served, counted } = await bounded(() =>
+      this.inTransaction(caller, spec, async (client, audit) => {
         const result = await jsonPage(this.records, client, source, query);
         if (audit) await audit(client, result.served);
         return { ...result, counted: await count(client) };
-      },
+      }),
     ).catch(async (error: unknown) => {
       // The page read limit + 1 rows, to know whether another page follows.
       const rows = (query.limit ?? DEFAULT_PAGE_SIZE) + 1;
@@ -137,6 +145,29 @@ export class DatasetsService {
       },
       body,
     };
+  }
+
+  /**
+   * The count of a listing, on the dataset's countable view when it has one (the same rows,
+   * no value opened). An exact count runs under EXPENSIVE_READ_TIMEOUT_MS; past it the answer
+   * is a 503 that says which limit was hit and what to ask for instead.
+   */
+  private count(
+    client: PoolClient,
+    source: RecordSource,
+    query: RecordQuery,
+    mode: CountMode,
+  ): Promise<RecordCount> {
+    const counted = { ...source, view: this.catalog.countableView(source.spec) ?? source.view };
+    if (mode !== 'exact') return this.records.count(client, counted, query, mode);
+    const timeoutMs = this.config.expensiveReadTimeoutMs;
+    return this.records.count(client, counted, query, mode, timeoutMs).catch((error: unknown) => {
+      if (!isStatementTimeout(error)) throw error;
+      throw statementTimedOut(
+        `the exact count took longer than EXPENSIVE_READ_TIMEOUT_MS (${timeoutMs} ms) allows and was cancelled; ask for Prefer: count=planned (the planner's estimate), narrow the filters, or retry later`,
+        { expensiveReadTimeoutMs: timeoutMs },
+      );
+    });
   }
 
   async get(

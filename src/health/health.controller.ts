@@ -30,7 +30,8 @@ export class HealthController {
 
   /**
    * Ready to serve: database reachable, schema up to date, encryption key working, disk free,
-   * pool not saturated, no import stuck, the JWKS fetched (with JWT_JWKS_URL).
+   * no import stuck, the JWKS fetched (with JWT_JWKS_URL). The requests' pool is reported
+   * (saturated or not) but never fails it; the database checks have a connection of their own.
    * Terminus runs every check (none short-circuits), so a 503 names all that fail.
    */
   @Get('ready')

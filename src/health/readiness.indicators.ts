@@ -13,6 +13,7 @@ import { ImportQueue } from '../imports/engine/import-queue';
 import { ReadinessMetrics } from './readiness.metrics';
 import { TokenKeys } from '../auth/token-keys';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
+import { HealthConnection } from './health-connection';
 
 /** Each check gets this long; readiness must answer even when the database hangs. */
 export const CHECK_TIMEOUT_MS = 2_000;
@@ -21,7 +22,9 @@ const PROBE_TEXT = 'smartretail-readiness-probe';
 
 /**
  * The readiness checks. Each one races a timeout and reports a fixed, secret-free message on
- * failure (the cause goes to the log, at debug level, never into the response).
+ * failure (the cause goes to the log, at debug level, never into the response). The database
+ * checks run on HealthConnection, never in the requests' pool: a busy pool cannot make them
+ * time out.
  */
 @Injectable()
 export class ReadinessIndicators {
@@ -37,6 +40,7 @@ export class ReadinessIndicators {
     private readonly metrics: ReadinessMetrics,
     private readonly tokenKeys: TokenKeys,
     private readonly server: DatabaseServerStatus,
+    private readonly connection: HealthConnection,
   ) {}
 
   /** Every check, in the order /health/ready reports them. */
@@ -78,7 +82,7 @@ export class ReadinessIndicators {
           outages: this.server.outageCount,
         };
       }
-      await this.dataSource.query('SELECT 1');
+      await this.connection.query('SELECT 1');
       const last = this.server.last();
       return last
         ? {
@@ -96,7 +100,7 @@ export class ReadinessIndicators {
   /** Every migration this build knows is applied (read through a SECURITY DEFINER function). */
   migrations(): Promise<HealthIndicatorResult> {
     return this.probe('migrations', 'could not read the applied migrations', async () => {
-      const applied = await this.transactions.run({ role: 'analyst', readOnly: true }, (c) =>
+      const applied = await this.connection.run({ role: 'analyst', readOnly: true }, (c) =>
         c.query<{ name: string }>('SELECT name FROM smartretail.applied_migrations() AS name'),
       );
       const names = new Set(applied.rows.map((r) => r.name));
@@ -115,7 +119,7 @@ export class ReadinessIndicators {
   encryption(): Promise<HealthIndicatorResult> {
     return this.probe('encryption', 'the encryption key failed its round-trip', () =>
       // The one analyst transaction with both keys: it checks both against their check values.
-      this.transactions.run({ role: 'analyst', readOnly: true, keys: 'all' }, async (c) => {
+      this.connection.run({ role: 'analyst', readOnly: true, keys: 'all' }, async (c) => {
         const keys = await c.query<KeyStatusRow>(
           'SELECT key_name, status FROM smartretail.session_key_status()',
         );
@@ -141,9 +145,12 @@ export class ReadinessIndicators {
   }
 
   /**
-   * The service pool: saturated when requests lately found no free connection within
-   * DB_ACQUIRE_TIMEOUT_MS (they got a 503). A busy moment where requests queue briefly is
-   * normal and only shows in the figures. Read from the pool, no connection needed.
+   * The requests' pool, for information: it never fails readiness. A saturated pool is load,
+   * not an outage: the database checks above run on a connection of their own and still say
+   * whether the database answers, and taking a busy replica out of a load balancer (or all of
+   * them at once) would only move or multiply the load. `saturated` is true while requests
+   * queue for a connection or lately found none within DB_ACQUIRE_TIMEOUT_MS (they got a 503).
+   * Read from the pool, no connection needed.
    */
   pool(): Promise<HealthIndicatorResult> {
     return this.probe('pool', 'could not read the pool', () => {
@@ -152,15 +159,19 @@ export class ReadinessIndicators {
       const inUse = pool ? pool.totalCount - pool.idleCount : 0;
       const waiting = pool?.waitingCount ?? 0;
       const exhausted = this.transactions.recentPoolExhaustions();
-      const state = { max, inUse, waiting, exhausted };
-      return Promise.resolve(
-        exhausted > 0
+      const saturated = waiting > 0 || exhausted > 0;
+      return Promise.resolve({
+        max,
+        inUse,
+        waiting,
+        exhausted,
+        saturated,
+        ...(saturated
           ? {
-              failure: `saturated: ${exhausted} request(s) found no free connection within DB_ACQUIRE_TIMEOUT_MS in the last ${EXHAUSTION_MEMORY_MS / 1000} s`,
-              ...state,
+              saturation: `every connection is busy: ${waiting} request(s) waiting, ${exhausted} found none within DB_ACQUIRE_TIMEOUT_MS in the last ${EXHAUSTION_MEMORY_MS / 1000} s`,
             }
-          : state,
-      );
+          : {}),
+      });
     });
   }
 

@@ -74,9 +74,12 @@ describe('dataset catalog and the migrated protection layer', () => {
         const views = [
           ...new Set([datasetCatalog.decryptedView(spec), datasetCatalog.analystView(spec)]),
         ];
+        // Both readers count a personal dataset on its countable view (clear columns only).
+        const countable = datasetCatalog.countableView(spec);
         return [
           ...views.map((v) => `admin ${v}`),
           `analyst ${recordVisibility.viewFor(spec, 'analyst')}`,
+          ...(countable ? [`admin ${countable}`, `analyst ${countable}`] : []),
         ];
       })
       .sort();

@@ -82,6 +82,9 @@ describe('database roles and grants', () => {
       await expect(as({ role: 'writer' }, 'SELECT * FROM v_clients_pseudonymised')).rejects.toThrow(
         PERMISSION_DENIED,
       );
+      await expect(as({ role: 'writer' }, 'SELECT * FROM v_clients_countable')).rejects.toThrow(
+        PERMISSION_DENIED,
+      );
     });
 
     it('cannot delete', async () => {
@@ -164,6 +167,7 @@ describe('database roles and grants', () => {
           'magasins',
           'v_clients_decrypted',
           'v_clients_pseudonymised',
+          'v_clients_countable',
           ...NON_PERSONAL_VIEWS,
         ]) {
           await expect(grafana.query(`SELECT * FROM ${relation}`)).rejects.toThrow(

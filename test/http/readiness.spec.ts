@@ -57,6 +57,7 @@ describe('health', () => {
         inUse: expect.any(Number) as number,
         waiting: 0,
         exhausted: 0,
+        saturated: false,
       },
       imports: { status: 'up', running: 0, waiting: 0, oldestSeconds: 0 },
     });

@@ -48,7 +48,10 @@ function tablePrivileges(catalog: DatasetCatalog, spec: DatasetSpec): RelationPr
   };
 }
 
-/** A role reads the view its access gives it; a clear reader may read every view of a dataset. */
+/**
+ * A role reads the view its access gives it; a clear reader may read every view of a dataset;
+ * every reader reads its countable view.
+ */
 function viewPrivileges(
   catalog: DatasetCatalog,
   visibility: RecordVisibility,
@@ -56,14 +59,30 @@ function viewPrivileges(
 ): RelationPrivileges[] {
   const roles = Object.keys(RECORD_ACCESS) as DatabaseRole[];
   const views = [...new Set([catalog.decryptedView(spec), catalog.analystView(spec)])];
-  return views.map((view) => ({
-    relation: sqlName(view),
-    grants: Object.fromEntries(
-      roles
-        .filter((r) => RECORD_ACCESS[r] === 'clear' || visibility.viewFor(spec, r) === view)
-        .map((r) => [r, ['SELECT'] as const]),
-    ),
-  }));
+  const countable = catalog.countableView(spec);
+  return [
+    ...views.map((view) => ({
+      relation: sqlName(view),
+      grants: Object.fromEntries(
+        roles
+          .filter((r) => RECORD_ACCESS[r] === 'clear' || visibility.viewFor(spec, r) === view)
+          .map((r) => [r, ['SELECT'] as const]),
+      ),
+    })),
+    // Every reader of the dataset's records: it shows only what each of their views shows.
+    ...(countable
+      ? [
+          {
+            relation: sqlName(countable),
+            grants: Object.fromEntries(
+              roles
+                .filter((r) => visibility.canReadRecords(r))
+                .map((r) => [r, ['SELECT'] as const]),
+            ),
+          },
+        ]
+      : []),
+  ];
 }
 
 export function relationPrivileges(

@@ -70,6 +70,25 @@ SELECT ${select.join(',\n       ')}
   };
 }
 
+/**
+ * The rows the personal views show, with the clear columns only (all of which every reader's
+ * view shows too): exact counts filter and count here, opening no value and unwrapping no data
+ * key, where count(*) on a personal view unwraps one per row (the lateral function call cannot
+ * be left out). The same rows: a tombstone has no data key, so the semi-join leaves it out.
+ */
+function countableView(spec: DatasetSpec, name: string): RenderedView {
+  const pk = sqlName(spec.primaryKey);
+  const clear = spec.columns.filter((c) => !c.personal).map((c) => `t.${sqlName(c.name)}`);
+  return {
+    dataset: spec.name,
+    name: sqlName(name),
+    sql: `CREATE OR REPLACE VIEW ${sqlName(name)} AS
+SELECT ${clear.join(',\n       ')}
+  FROM ${sqlName(spec.table)} t
+ WHERE EXISTS (SELECT 1 FROM smartretail.client_keys ck WHERE ck.client_id = t.${pk})`,
+  };
+}
+
 function view(spec: DatasetSpec, name: string, columns: VisibleColumn[]): RenderedView {
   if (columns.some((c) => c.personal)) return personalView(spec, name, columns);
   return {
@@ -94,6 +113,8 @@ export function renderRecordViews(
       if (name && !byName.has(name))
         byName.set(name, view(spec, name, visibility.visibleColumns(spec, role)));
     }
+    const countable = catalog.countableView(spec);
+    if (countable) byName.set(countable, countableView(spec, countable));
     return [...byName.values()];
   });
 }
