@@ -9,6 +9,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiParam,
   ApiQuery,
   ApiTags,
@@ -53,7 +54,13 @@ export class DatasetsController {
   @ApiForbiddenResponse({
     description: 'Your role reads no records, or may not use this filter (e-mail lookup)',
   })
-  @ApiServiceUnavailableResponse(DATABASE_UNAVAILABLE)
+  @ApiTooManyRequestsResponse({
+    description:
+      'You already run EXPENSIVE_READS_PER_CALLER expensive reads (Prefer: count=exact, CSV without limit); see Retry-After',
+  })
+  @ApiServiceUnavailableResponse({
+    description: `${DATABASE_UNAVAILABLE.description} Also: the query outlasted STATEMENT_TIMEOUT_MS, or an exact count EXPENSIVE_READ_TIMEOUT_MS.`,
+  })
   async list(
     @CurrentCaller() caller: Caller,
     @Param('dataset') dataset: string,
