@@ -3,10 +3,15 @@
  * their own: with 50 connections of reads, 4 of 16 readiness polls failed (`database: timed out
  * after 2000 ms` while `pool: inUse 10, waiting 46`), because the checks waited in the same
  * pool as the requests. Now a flood of reads, five times the pool, is reported as saturation by
- * the pool check, and readiness stays 200 throughout.
+ * the pool check, and readiness stays 200 throughout: with reads that run as fast as they can,
+ * and with reads that hold every connection for as long as the test says (waiting on a lock of
+ * the table they read), where checks that queued in the pool could only time out.
  */
 import { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import type { Environment } from '../../src/config/app-config';
 import { listeningApp } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
 import { inTransaction, TestDatabase } from '../support/test-database';
@@ -26,11 +31,20 @@ interface PoolCheck {
   saturation?: string;
 }
 
+interface Poll {
+  status: number;
+  pool: PoolCheck;
+  body: unknown;
+}
+
 describe('readiness under a flood of reads', () => {
   let db: TestDatabase;
-  let app: INestApplication;
-  let closed = false;
-  const http = () => request(app.getHttpServer());
+  const apps: INestApplication[] = [];
+  const start = async (overrides: Environment = {}) => {
+    const app = await listeningApp(db.config(overrides));
+    apps.push(app);
+    return app;
+  };
   const healthConnections = () =>
     db.asOwner(async (owner) => {
       const { rows } = await owner.query<{ n: number }>(
@@ -40,9 +54,64 @@ describe('readiness under a flood of reads', () => {
       return rows[0].n;
     });
 
+  /**
+   * READERS loops reading `path` until the polls are done. Plain fetch, bodies read and dropped:
+   * the flood must load the service, not this test's own event loop (which is the service's
+   * too) with a schema check of every page.
+   */
+  function flood(app: INestApplication, path: string): { stop: () => Promise<number[]> } {
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    const [name, value] = bearer('admin', 'flooding-admin');
+    let flooding = true;
+    const statuses: number[] = [];
+    const reader = async () => {
+      do {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { [name]: value } });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      } while (flooding);
+    };
+    const readers = Array.from({ length: READERS }, reader);
+    return {
+      stop: async () => {
+        flooding = false;
+        await Promise.all(readers);
+        return statuses;
+      },
+    };
+  }
+
+  /** Polls readiness until MIN_POLLS are done and one saw the pool saturated (MAX_POLLS at most). */
+  async function pollDuringFlood(app: INestApplication): Promise<Poll[]> {
+    const polls: Poll[] = [];
+    while (
+      polls.length < MAX_POLLS &&
+      (polls.length < MIN_POLLS || !polls.some((p) => p.pool?.saturated))
+    ) {
+      const res = await request(app.getHttpServer()).get('/health/ready');
+      // A 200 lists the checks in `details`; a 503's error body in `details.checks`.
+      const checks = (res.status === 200 ? res.body.details : res.body.details?.checks) as Record<
+        string,
+        PoolCheck
+      >;
+      polls.push({ status: res.status, pool: checks.pool, body: res.body });
+    }
+    return polls;
+  }
+
+  function expectReadyAndSaturated(polls: Poll[]): PoolCheck {
+    expect(polls.filter((p) => p.status !== 200).map((p) => p.body)).toEqual([]);
+    const saturated = polls.filter((p) => p.pool.saturated);
+    expect(saturated.length).toBeGreaterThan(0);
+    expect(saturated[0].pool.status).toBe('up');
+    expect(saturated[0].pool.inUse).toBeGreaterThanOrEqual(10);
+    expect(saturated[0].pool.saturation).toMatch(/^every connection is busy: \d+ request\(s\)/);
+    return saturated[0].pool;
+  }
+
   beforeAll(async () => {
     db = await TestDatabase.create();
-    const config = await db.migrate();
+    await db.migrate();
     const client = await db.connect('app_user');
     try {
       await inTransaction(client, { role: 'admin' }, () =>
@@ -58,62 +127,62 @@ describe('readiness under a flood of reads', () => {
     } finally {
       await client.end();
     }
-    app = await listeningApp(config);
   });
   afterAll(async () => {
-    if (!closed) await app?.close();
+    for (const app of apps) await app.close();
     await db?.drop();
   });
 
-  it('stays ready while 50 connections read, and reports the pool saturated', async () => {
-    let flooding = true;
-    const readStatuses: number[] = [];
-    const reader = async () => {
-      while (flooding) {
-        const res = await http()
-          .get('/datasets/clients/records?limit=100')
-          .set(...bearer('admin', 'flooding-admin'));
-        readStatuses.push(res.status);
-      }
-    };
-    const readers = Array.from({ length: READERS }, reader);
-
-    const polls: { status: number; pool: PoolCheck; body: unknown }[] = [];
+  it('stays ready while 50 connections read decrypted pages, and reports the pool saturated', async () => {
+    const app = await start();
+    const reads = flood(app, '/datasets/clients/records?limit=100');
+    let polls: Poll[];
+    let statuses: number[];
     try {
-      while (
-        polls.length < MAX_POLLS &&
-        (polls.length < MIN_POLLS || !polls.some((p) => p.pool.saturated))
-      ) {
-        const res = await http().get('/health/ready');
-        // A 200 lists the checks in `details`; a 503's error body in `details.checks`.
-        const checks = (res.status === 200 ? res.body.details : res.body.details?.checks) as Record<
-          string,
-          PoolCheck
-        >;
-        polls.push({ status: res.status, pool: checks.pool, body: res.body });
+      polls = await pollDuringFlood(app);
+    } finally {
+      statuses = await reads.stop();
+    }
+    expectReadyAndSaturated(polls);
+    // The readers were served, slowly perhaps, and never failed with a 500.
+    expect(statuses.length).toBeGreaterThan(READERS);
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+  });
+
+  it('stays ready while reads hold every connection and 50 more queue for one', async () => {
+    // The reads wait for the lock as long as the test holds it, not for a timeout.
+    const app = await start({ STATEMENT_TIMEOUT_MS: '600000', DB_ACQUIRE_TIMEOUT_MS: '600000' });
+    const owner = await db.connect('owner');
+    let polls: Poll[];
+    let statuses: number[];
+    try {
+      await owner.query('BEGIN');
+      await owner.query('LOCK TABLE magasins IN ACCESS EXCLUSIVE MODE');
+      const reads = flood(app, '/datasets/magasins/records?limit=5');
+      try {
+        polls = await pollDuringFlood(app);
+      } finally {
+        await owner.query('ROLLBACK');
+        statuses = await reads.stop();
       }
     } finally {
-      flooding = false;
-      await Promise.all(readers);
+      await owner.end();
     }
-
-    expect(polls.filter((p) => p.status !== 200).map((p) => p.body)).toEqual([]);
-    const saturated = polls.filter((p) => p.pool.saturated);
-    expect(saturated.length).toBeGreaterThan(0);
-    expect(saturated[0].pool.status).toBe('up');
-    expect(saturated[0].pool.inUse).toBeGreaterThanOrEqual(10);
-    expect(saturated[0].pool.saturation).toMatch(/^every connection is busy: \d+ request\(s\)/);
-    // The readers were served, slowly perhaps, and never failed with a 500.
-    expect(readStatuses.length).toBeGreaterThan(READERS);
-    expect(readStatuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
-    expect(readStatuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    const pool = expectReadyAndSaturated(polls);
+    expect(pool.waiting).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
   it('uses one connection of its own, and closes it with the application', async () => {
-    await http().get('/health/ready').expect(200);
+    // The other applications' health connections would be counted too.
+    for (const other of apps.splice(0)) await other.close();
+    expect(await healthConnections()).toBe(0);
+    const app = await start();
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
     expect(await healthConnections()).toBe(1);
     await app.close();
-    closed = true;
+    apps.splice(apps.indexOf(app), 1);
     expect(await healthConnections()).toBe(0);
   });
 });
