@@ -1,5 +1,5 @@
 /**
- * Readiness's own database connection: a pg pool of one connection beside the service's pool.
+ * Readiness's own database connections: a small pg pool beside the service's pool.
  * Checks that waited in the requests' pool timed out whenever the pool was busy (50 connections
  * of reads: `database: timed out after 2000 ms` while `pool: inUse 10, waiting 46`), so a busy
  * service called itself down and a load balancer would have taken every replica out at once.
@@ -21,6 +21,7 @@ import { sslOptions } from '../database/ssl-options';
 /** Connecting and each statement are bounded below the check's own timeout (CHECK_TIMEOUT_MS). */
 export const HEALTH_CONNECT_TIMEOUT_MS = 1_500;
 export const HEALTH_STATEMENT_TIMEOUT_MS = 1_500;
+export const HEALTH_CONNECTIONS = 3;
 /** Unused this long, the connection is closed; probes come every few seconds, so it is reused. */
 const HEALTH_IDLE_MS = 10_000;
 
@@ -37,11 +38,13 @@ export class HealthConnection implements OnModuleDestroy {
     this.pool = new Pool({
       connectionString: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
       ssl: sslOptions(config.dbSsl),
-      max: 1,
+      // One per database check (database, migrations, encryption): they run at once, and one
+      // waiting behind another under load would time out although the database answers.
+      max: HEALTH_CONNECTIONS,
       idleTimeoutMillis: HEALTH_IDLE_MS,
       connectionTimeoutMillis: HEALTH_CONNECT_TIMEOUT_MS,
-      // Server-side for a slow statement, client-side for a server that stopped answering.
-      statement_timeout: HEALTH_STATEMENT_TIMEOUT_MS,
+      // Client-side, for a server that stopped answering. The server-side statement timeout is
+      // set per transaction (run), not as a startup parameter: PgBouncer refuses unknown ones.
       query_timeout: HEALTH_STATEMENT_TIMEOUT_MS + 500,
       application_name: 'smartretail-health',
     });

@@ -1,3 +1,4 @@
+import { HEALTH_CONNECTIONS } from '../../src/health/health-connection';
 /**
  * Readiness reports the database, not the queue. Measured before its checks had a connection of
  * their own: with 50 connections of reads, 4 of 16 readiness polls failed (`database: timed out
@@ -176,13 +177,15 @@ describe('readiness under a flood of reads', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
-  it('uses one connection of its own, and closes it with the application', async () => {
+  it('uses connections of its own, one per database check at most, and closes them with the application', async () => {
     // The other applications' health connections would be counted too.
     for (const other of apps.splice(0)) await other.close();
     expect(await healthConnections()).toBe(0);
     const app = await start();
     await request(app.getHttpServer()).get('/health/ready').expect(200);
-    expect(await healthConnections()).toBe(1);
+    const open = await healthConnections();
+    expect(open).toBeGreaterThanOrEqual(1);
+    expect(open).toBeLessThanOrEqual(HEALTH_CONNECTIONS);
     await app.close();
     apps.splice(apps.indexOf(app), 1);
     expect(await healthConnections()).toBe(0);
