@@ -108,8 +108,8 @@ describe('concurrent uploads and a small pool', () => {
     const dataSource = h.app.get(DataSource);
     const held: QueryRunner[] = [];
     try {
-      // Every connection of the pool: DB_POOL_SIZE for requests and IMPORT_CONCURRENCY more.
-      for (let i = 0; i < POOL + IMPORTS; i++) {
+      // Every connection of the pool: DB_POOL_SIZE for requests and two per import more.
+      for (let i = 0; i < POOL + 2 * IMPORTS; i++) {
         const runner = dataSource.createQueryRunner();
         await runner.connect();
         held.push(runner);
@@ -129,7 +129,7 @@ describe('concurrent uploads and a small pool', () => {
       });
       const ready = await http().get('/health/ready').timeout(NO_HANG_MS);
       expect(ready.status).toBe(503);
-      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL + IMPORTS });
+      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL + 2 * IMPORTS });
       expect(ready.body.details.checks.pool.message).toMatch(
         /^saturated: \d+ request\(s\) found no free connection within DB_ACQUIRE_TIMEOUT_MS/,
       );
