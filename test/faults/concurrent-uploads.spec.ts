@@ -129,7 +129,10 @@ describe('concurrent uploads and a small pool', () => {
       });
       const ready = await http().get('/health/ready').timeout(NO_HANG_MS);
       expect(ready.status).toBe(503);
-      expect(ready.body.details.checks.pool).toMatchObject({ status: 'down', max: POOL + 2 * IMPORTS });
+      expect(ready.body.details.checks.pool).toMatchObject({
+        status: 'down',
+        max: POOL + 2 * IMPORTS,
+      });
       expect(ready.body.details.checks.pool.message).toMatch(
         /^saturated: \d+ request\(s\) found no free connection within DB_ACQUIRE_TIMEOUT_MS/,
       );

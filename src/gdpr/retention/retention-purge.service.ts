@@ -3,8 +3,7 @@
  *
  * Several replicas share the database, and each schedules the purge: the first to take the
  * PostgreSQL advisory lock (try-lock, held by a transaction of its own as the directory import
- * scan's is: TransactionAdvisoryLocks) purges, the others skip
- * that tick. Each batch is its own short transaction as `admin` (the role the purge functions are
+ * scan's is: TransactionAdvisoryLocks) purges, the others skip that tick. Each batch is its own short transaction as `admin` (the role the purge functions are
  * granted to), so no statement runs long or locks more than RETENTION_BATCH_ROWS rows, and what
  * was purged before a failure stays purged. Logs and metrics carry counts only.
  */
@@ -71,7 +70,8 @@ export class RetentionPurgeService implements OnApplicationShutdown {
         return report;
       }),
     );
-    if (!held) this.logger.debug('Another instance holds the retention lock; this tick does nothing');
+    if (!held)
+      this.logger.debug('Another instance holds the retention lock; this tick does nothing');
     return held?.value;
   }
 
