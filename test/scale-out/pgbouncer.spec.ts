@@ -59,6 +59,7 @@ describeWithPgBouncer(
         serverUrl: db.ownerUrl,
         roles: [owner, 'app_user'],
         poolSize: SERVER_CONNECTIONS,
+        statsUser: owner,
       });
       importDir = mkdtempSync(join(tmpdir(), 'smartretail-import-'));
       for (const file of sampleFiles) copyFileSync(join(SAMPLE_DIR, file), join(importDir, file));
@@ -112,10 +113,11 @@ describeWithPgBouncer(
 
     it('migrates through DATABASE_MIGRATION_URL and is ready through PgBouncer', async () => {
       for (const replica of started) expect(await readiness(replica)).toBe(200);
-      // The service's own connections are PgBouncer's: app_user never reaches PostgreSQL
-      // from the instances themselves (PgBouncer's server connections log in for it).
+      // The instances' pools (4 + 2 × 1 connections each) are PgBouncer's clients.
       const { text } = await request(started[0].url).get('/metrics').expect(200);
       expect(text).toMatch(/^smartretail_db_pool_max_connections 6$/m);
+      const clients = await bouncer.clientsByRole(db.ownerUrl);
+      expect(clients.app_user).toBeGreaterThanOrEqual(2);
     });
 
     it('imports each file of the directory once, although both instances scan it every 2 s', async () => {

@@ -36,6 +36,8 @@ export interface PgBouncerOptions {
   roles: string[];
   /** Server connections per database and role (PgBouncer's default_pool_size). */
   poolSize: number;
+  /** A role (among `roles`) that may read PgBouncer's SHOW commands (stats_users). */
+  statsUser?: string;
 }
 
 export class PgBouncer {
@@ -51,7 +53,12 @@ export class PgBouncer {
     child.stderr!.on('data', (c: Buffer) => (this.output += c.toString()));
   }
 
-  static async start({ serverUrl, roles, poolSize }: PgBouncerOptions): Promise<PgBouncer> {
+  static async start({
+    serverUrl,
+    roles,
+    poolSize,
+    statsUser,
+  }: PgBouncerOptions): Promise<PgBouncer> {
     const server = new URL(serverUrl);
     const database = server.pathname.slice(1);
     const secrets = await scramSecrets(serverUrl, roles);
@@ -77,6 +84,7 @@ export class PgBouncer {
         `default_pool_size = ${poolSize}`,
         'max_client_conn = 200',
         'server_round_robin = 1',
+        ...(statsUser ? [`stats_users = ${statsUser}`] : []),
         // The service needs none of what transaction pooling cannot carry (README "Connection
         // poolers"); pooled backends are never reset between clients, as in production.
         'server_reset_query =',
@@ -111,6 +119,22 @@ export class PgBouncer {
     url.port = String(this.port);
     url.pathname = `/${this.database}`;
     return url.toString();
+  }
+
+  /** PgBouncer's clients by role, from its admin console (SHOW CLIENTS, as a stats user). */
+  async clientsByRole(statsUrl: string): Promise<Record<string, number>> {
+    const url = new URL(this.url(statsUrl));
+    url.pathname = '/pgbouncer';
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ user: string }>('SHOW CLIENTS');
+      const counts: Record<string, number> = {};
+      for (const { user } of rows) counts[user] = (counts[user] ?? 0) + 1;
+      return counts;
+    } finally {
+      await client.end();
+    }
   }
 
   async stop(): Promise<void> {
