@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const logger = new Logger('Backup');
   const { config, embedded } = await prepareRuntime(process.env, logger, { sharing: 'join' });
   const client = new Client({
-    connectionString: config.databaseUrl,
+    // Direct, not through a transaction-mode pooler (DATABASE_MIGRATION_URL when set).
+    connectionString: config.databaseMigrationUrl,
     ssl: sslOptions(config.dbSsl),
   });
   try {

@@ -31,13 +31,14 @@ async function main(): Promise<void> {
   try {
     // Without the key: a fresh database has nothing for a migration to convert.
     await migrateDatabase({
-      databaseUrl: config.databaseUrl,
+      databaseUrl: config.databaseMigrationUrl,
       dbSsl: config.dbSsl,
       appDbPassword: config.appDbPassword,
       grafanaDbPassword: config.grafanaDbPassword,
     });
     const client = new Client({
-      connectionString: config.databaseUrl,
+      // Direct, not through a transaction-mode pooler (DATABASE_MIGRATION_URL when set).
+      connectionString: config.databaseMigrationUrl,
       ssl: sslOptions(config.dbSsl),
     });
     await client.connect();

@@ -125,6 +125,22 @@ describe('configuration', () => {
     ]);
   });
 
+  it('migrates through DATABASE_MIGRATION_URL when given (a direct connection behind a pooler), else DATABASE_URL', () => {
+    expect(loadConfig(valid(), { embedded: false }).databaseMigrationUrl).toBe(
+      valid().DATABASE_URL,
+    );
+    const direct = 'postgres://owner:pw@db-primary.internal:5432/smartretail';
+    expect(
+      loadConfig({ ...valid(), DATABASE_MIGRATION_URL: direct }, { embedded: false }),
+    ).toMatchObject({ databaseUrl: valid().DATABASE_URL, databaseMigrationUrl: direct });
+    expect(problemsOf({ ...valid(), DATABASE_MIGRATION_URL: 'db-primary:5432' })).toEqual([
+      'DATABASE_MIGRATION_URL must be a postgres:// URL naming a database (postgres://user:password@host:5432/db)',
+    ]);
+    expect(() =>
+      loadConfig({ ...valid(), DATABASE_MIGRATION_URL: direct }, { embedded: true }),
+    ).toThrow(/DATABASE_MIGRATION_URL needs DATABASE_URL/);
+  });
+
   it('reports problems as one message starting "Invalid environment variables"', () => {
     expect(() => loadConfig({}, { embedded: false })).toThrow(
       /^Invalid environment variables:\n {2}- /,

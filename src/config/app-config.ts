@@ -56,6 +56,11 @@ export class AppConfig {
   readonly dataDir: string;
   /** The owner/migrator connection; the service's own pool logs in as app_user. */
   readonly databaseUrl: string;
+  /**
+   * The owner's direct connection, for session-level work (migrations, backup, restore):
+   * DATABASE_MIGRATION_URL, or databaseUrl. The service itself needs no session state.
+   */
+  readonly databaseMigrationUrl: string;
   /** True when the database is the embedded one started by this process. */
   readonly embedded: boolean;
   readonly dbPoolSize: number;
@@ -113,6 +118,7 @@ export class AppConfig {
     this.host = env.HOST ?? '0.0.0.0';
     this.dataDir = resolve(env.DATA_DIR ?? '.data');
     this.databaseUrl = env.DATABASE_URL!;
+    this.databaseMigrationUrl = env.DATABASE_MIGRATION_URL ?? this.databaseUrl;
     this.embedded = embedded;
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
     this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS ?? 5_000;
@@ -210,6 +216,11 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
   const problems = describe(validateSync(parsed, { skipMissingProperties: false }));
   if (!options.embedded && !parsed.DATABASE_URL) {
     problems.unshift('DATABASE_URL is required outside embedded mode');
+  }
+  if (options.embedded && parsed.DATABASE_MIGRATION_URL) {
+    problems.push(
+      'DATABASE_MIGRATION_URL needs DATABASE_URL (the embedded database is always reached directly)',
+    );
   }
   if (
     !problems.length &&

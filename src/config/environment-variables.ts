@@ -55,6 +55,17 @@ export class EnvironmentVariables {
   })
   DATABASE_URL?: string;
 
+  /**
+   * The same database reached directly, for what needs a session (migrations, backup, restore)
+   * when DATABASE_URL goes through a transaction-mode pooler. Unset: DATABASE_URL.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[^/?]+/, {
+    message:
+      'DATABASE_MIGRATION_URL must be a postgres:// URL naming a database (postgres://user:password@host:5432/db)',
+  })
+  DATABASE_MIGRATION_URL?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'EMBEDDED_PG_PORT must be a TCP port number (1-65535)' })
@@ -78,7 +89,7 @@ export class EnvironmentVariables {
   @Max(60_000)
   EMBEDDED_PG_RESTART_DELAY_MS?: number;
 
-  /** Pool connections for requests; imports get IMPORT_CONCURRENCY more, never one of these. */
+  /** Pool connections for requests; imports get 2 × IMPORT_CONCURRENCY more, never one of these. */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })

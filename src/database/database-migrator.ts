@@ -1,7 +1,10 @@
 /**
  * Brings a database to the current schema as its owner: applies pending migrations, then gives
  * the login roles their passwords. Several replicas may start at once, so the whole step runs
- * under a PostgreSQL advisory lock held on the migrating connection.
+ * under a PostgreSQL advisory lock held on the migrating connection. That lock and the master
+ * key are session state, so this connection goes directly to PostgreSQL (DATABASE_MIGRATION_URL
+ * when DATABASE_URL is a transaction-mode pooler), never through a pooler that moves a session's
+ * statements between server connections.
  */
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
@@ -39,7 +42,8 @@ export function ownerDataSource(databaseUrl: string, ssl: string = 'disable'): D
 }
 
 /**
- * What migrating needs from the configuration: the owner's URL, TLS, the login passwords, and
+ * What migrating needs from the configuration: the owner's URL (the direct one when it differs),
+ * TLS, the login passwords, and
  * the master key for the migrations that re-encrypt existing data (EnvelopeEncryption), which is
  * set on the migrating session only, with parameter logging off where the owner may turn it off.
  */
@@ -47,11 +51,14 @@ export type MigrationTarget = Pick<
   AppConfig,
   'databaseUrl' | 'appDbPassword' | 'grafanaDbPassword'
 > &
-  Partial<Pick<AppConfig, 'dbSsl' | 'encryptionKey' | 'encryptionKeyVersion'>>;
+  Partial<
+    Pick<AppConfig, 'databaseMigrationUrl' | 'dbSsl' | 'encryptionKey' | 'encryptionKeyVersion'>
+  >;
 
 /** Applies pending migrations as the owner, then sets the login roles' passwords. */
 export async function migrateDatabase(config: MigrationTarget): Promise<string[]> {
-  const { databaseUrl, dbSsl: ssl = 'disable' } = config;
+  const { dbSsl: ssl = 'disable' } = config;
+  const databaseUrl = config.databaseMigrationUrl ?? config.databaseUrl;
   const passwords: LoginRolePasswords = {
     app_user: config.appDbPassword,
     grafana: config.grafanaDbPassword,

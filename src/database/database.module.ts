@@ -6,6 +6,7 @@ import { urlForRole } from './connection-url';
 import { IntegrityFailureReporter } from './integrity-failure-reporter';
 import { RoleScopedTransactions } from './role-scoped-transactions';
 import { sslOptions } from './ssl-options';
+import { TransactionAdvisoryLocks } from './transaction-advisory-locks';
 import { TransactionInterrupter } from './transaction-interrupter';
 import { QueryErrorLogger } from './query-error-logger';
 
@@ -28,11 +29,12 @@ import { QueryErrorLogger } from './query-error-logger';
         synchronize: false,
         migrationsRun: false,
         extra: {
-          // Imports hold a connection for minutes: one more per import that may run, so that
-          // requests keep DB_POOL_SIZE connections however many imports run (a 100,000-client
-          // upload under `npm run load -- --with-import` cost readers 503s "every database
-          // connection is busy" when it took one of theirs).
-          max: config.dbPoolSize + config.importConcurrency,
+          // Imports hold connections for minutes: two more per import that may run (its lock's
+          // transaction and its work, see TransactionAdvisoryLocks), so that requests keep
+          // DB_POOL_SIZE connections however many imports run (a 100,000-client upload under
+          // `npm run load -- --with-import` cost readers 503s "every database connection is
+          // busy" when it took one of theirs).
+          max: config.dbPoolSize + 2 * config.importConcurrency,
           // Waiting for a free connection is bounded: an exhausted pool answers 503, never hangs.
           connectionTimeoutMillis: config.dbAcquireTimeoutMs,
           application_name: 'smartretail',
@@ -41,7 +43,17 @@ import { QueryErrorLogger } from './query-error-logger';
       }),
     }),
   ],
-  providers: [RoleScopedTransactions, TransactionInterrupter, IntegrityFailureReporter],
-  exports: [RoleScopedTransactions, TransactionInterrupter, IntegrityFailureReporter],
+  providers: [
+    RoleScopedTransactions,
+    TransactionAdvisoryLocks,
+    TransactionInterrupter,
+    IntegrityFailureReporter,
+  ],
+  exports: [
+    RoleScopedTransactions,
+    TransactionAdvisoryLocks,
+    TransactionInterrupter,
+    IntegrityFailureReporter,
+  ],
 })
 export class DatabaseModule {}

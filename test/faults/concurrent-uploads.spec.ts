@@ -108,8 +108,8 @@ describe('concurrent uploads and a small pool', () => {
     const dataSource = h.app.get(DataSource);
     const held: QueryRunner[] = [];
     try {
-      // Every connection of the pool: DB_POOL_SIZE for requests and IMPORT_CONCURRENCY more.
-      for (let i = 0; i < POOL + IMPORTS; i++) {
+      // Every connection of the pool: DB_POOL_SIZE for requests and two per import more.
+      for (let i = 0; i < POOL + 2 * IMPORTS; i++) {
         const runner = dataSource.createQueryRunner();
         await runner.connect();
         held.push(runner);
@@ -134,7 +134,7 @@ describe('concurrent uploads and a small pool', () => {
       expect(ready.body.details.database).toEqual({ status: 'up' });
       expect(ready.body.details.pool).toMatchObject({
         status: 'up',
-        max: POOL + IMPORTS,
+        max: POOL + 2 * IMPORTS,
         saturated: true,
       });
       expect(ready.body.details.pool.saturation).toMatch(

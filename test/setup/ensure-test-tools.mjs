@@ -4,7 +4,8 @@
 // by the benchmark's psql \copy baseline (test/bench/psql-copy.spec.ts; the same package brings
 // pgbench, bench:read's request-overhead baseline), and `postgresql-15`,
 // whose server and pg_dump/pg_restore run the DATABASE_URL backup test
-// (test/database/pg-dump-restore.spec.ts): Debian's pg_dump (15) refuses the embedded server (18).
+// (test/database/pg-dump-restore.spec.ts): Debian's pg_dump (15) refuses the embedded server (18),
+// and `pgbouncer`, the connection pooler the PgBouncer tier runs (test/scale-out/pgbouncer.spec.ts).
 //
 // - All on PATH: exits 0 at once (no apt, no network), so every `npm test` stays fast.
 // - Missing, running as root with apt-get: installs the packages of the missing tools
@@ -23,13 +24,15 @@ import { fileURLToPath } from 'node:url';
 /**
  * Each program the tests run, and the Debian package that provides it: a name is looked up on
  * PATH, an absolute path as is (Debian installs each server major version's binaries in its own
- * directory, never on PATH; the package's pg_dump and pg_restore come with its server).
+ * directory, never on PATH; the package's pg_dump and pg_restore come with its server; sbin,
+ * where pgbouncer is, is not on every user's PATH).
  */
 export const REQUIRED_TOOLS = {
   promtool: 'prometheus',
   prometheus: 'prometheus',
   psql: 'postgresql-client',
   '/usr/lib/postgresql/15/bin/postgres': 'postgresql-15',
+  '/usr/sbin/pgbouncer': 'pgbouncer',
 };
 const INSTALL = 'apt-get install -y --no-install-recommends';
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 const SCRIPT = join(__dirname, 'ensure-test-tools.mjs');
 const INSTALL = 'apt-get install -y --no-install-recommends prometheus';
 const PG15 = '/usr/lib/postgresql/15/bin/postgres';
+const PGBOUNCER = '/usr/sbin/pgbouncer';
 
 interface Bin {
   dir: string;
@@ -25,6 +26,7 @@ function binWith(tools: {
   prometheus?: boolean;
   psql?: boolean;
   pg15?: boolean;
+  pgbouncer?: boolean;
   apt?: boolean;
   aptKnowsPackage?: boolean;
   installProvides?: boolean;
@@ -43,6 +45,11 @@ function binWith(tools: {
     mkdirSync(dirname(pg15), { recursive: true });
     executable(pg15, 'exit 0');
   }
+  const pgbouncer = join(root, PGBOUNCER);
+  if (tools.pgbouncer) {
+    mkdirSync(dirname(pgbouncer), { recursive: true });
+    executable(pgbouncer, 'exit 0');
+  }
   if (tools.apt) {
     const tool = (name: string) =>
       `printf '#!/bin/sh\\n' > "${dir}/${name}"; /bin/chmod +x "${dir}/${name}"`;
@@ -52,6 +59,7 @@ function binWith(tools: {
              prometheus) ${tool('promtool')}; ${tool('prometheus')} ;;
              postgresql-client) ${tool('psql')} ;;
              postgresql-15) /bin/mkdir -p "${dirname(pg15)}"; printf '#!/bin/sh\n' > "${pg15}"; /bin/chmod +x "${pg15}" ;;
+             pgbouncer) /bin/mkdir -p "${dirname(pgbouncer)}"; printf '#!/bin/sh\n' > "${pgbouncer}"; /bin/chmod +x "${pgbouncer}" ;;
            esac
          done`
       : ':';
@@ -91,8 +99,8 @@ describe('pretest: ensure-test-tools', () => {
   };
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('does nothing when promtool, prometheus and psql are on PATH and PostgreSQL 15 at its path, even as root', () => {
-    const tools = bin({ prometheus: true, psql: true, pg15: true, apt: true });
+  it('does nothing when promtool, prometheus and psql are on PATH and PostgreSQL 15 and PgBouncer at their paths, even as root', () => {
+    const tools = bin({ prometheus: true, psql: true, pg15: true, pgbouncer: true, apt: true });
     expect(ensure(tools, 0)).toEqual({ code: 0, stderr: '' });
     expect(tools.aptCalls()).toEqual([]);
   });
@@ -102,8 +110,8 @@ describe('pretest: ensure-test-tools', () => {
     const { code, stderr } = ensure(tools, 1000);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(
-      `npm test needs promtool and prometheus and psql and ${PG15} (Debian's "prometheus" and "postgresql-client" and "postgresql-15" packages). ` +
-        `Run: sudo apt-get update && sudo ${INSTALL} postgresql-client postgresql-15`,
+      `npm test needs promtool and prometheus and psql and ${PG15} and ${PGBOUNCER} (Debian's "prometheus" and "postgresql-client" and "postgresql-15" and "pgbouncer" packages). ` +
+        `Run: sudo apt-get update && sudo ${INSTALL} postgresql-client postgresql-15 pgbouncer`,
     );
     expect(tools.aptCalls()).toEqual([]);
   });
@@ -112,6 +120,7 @@ describe('pretest: ensure-test-tools', () => {
     const tools = bin({
       prometheus: true,
       pg15: true,
+      pgbouncer: true,
       apt: true,
       aptKnowsPackage: true,
       installProvides: true,
@@ -126,7 +135,13 @@ describe('pretest: ensure-test-tools', () => {
   });
 
   it('as root, refreshes the package lists when apt does not know the package, then installs it without prompting', () => {
-    const tools = bin({ psql: true, pg15: true, apt: true, installProvides: true });
+    const tools = bin({
+      psql: true,
+      pg15: true,
+      pgbouncer: true,
+      apt: true,
+      installProvides: true,
+    });
     const { code, stderr } = ensure(tools, 0);
     expect(code).toBe(0);
     expect(stderr).toContain(`running ${INSTALL}`);
@@ -141,6 +156,7 @@ describe('pretest: ensure-test-tools', () => {
     const tools = bin({
       psql: true,
       pg15: true,
+      pgbouncer: true,
       apt: true,
       aptKnowsPackage: true,
       installProvides: true,
@@ -156,6 +172,7 @@ describe('pretest: ensure-test-tools', () => {
     const tools = bin({
       psql: true,
       pg15: true,
+      pgbouncer: true,
       apt: true,
       aptKnowsPackage: true,
       installProvides: false,
@@ -169,13 +186,16 @@ describe('pretest: ensure-test-tools', () => {
     const { code, stderr } = ensure(bin({}), 0);
     expect(code).toBe(1);
     expect(stderr).toContain('apt-get is not available');
-    expect(stderr).toContain(`promtool and prometheus and psql and ${PG15} can run`);
+    expect(stderr).toContain(
+      `promtool and prometheus and psql and ${PG15} and ${PGBOUNCER} can run`,
+    );
   });
 
   it('as root, installs postgresql-15 when its server is missing at its own path (not on PATH), even with a postgres on PATH', () => {
     const tools = bin({
       prometheus: true,
       psql: true,
+      pgbouncer: true,
       apt: true,
       aptKnowsPackage: true,
       installProvides: true,
@@ -187,6 +207,24 @@ describe('pretest: ensure-test-tools', () => {
     expect(tools.aptCalls()).toEqual([
       'apt-cache show postgresql-15',
       `apt-get install -y --no-install-recommends postgresql-15 DEBIAN_FRONTEND=noninteractive`,
+    ]);
+  });
+
+  it('as root, installs pgbouncer when it is missing at /usr/sbin/pgbouncer', () => {
+    const tools = bin({
+      prometheus: true,
+      psql: true,
+      pg15: true,
+      apt: true,
+      aptKnowsPackage: true,
+      installProvides: true,
+    });
+    const { code, stderr } = ensure(tools, 0);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`npm test needs ${PGBOUNCER}: running`);
+    expect(tools.aptCalls()).toEqual([
+      'apt-cache show pgbouncer',
+      `apt-get install -y --no-install-recommends pgbouncer DEBIAN_FRONTEND=noninteractive`,
     ]);
   });
 });

@@ -2,8 +2,8 @@
  * Deletes what outlived its retention, target by target, in batches.
  *
  * Several replicas share the database, and each schedules the purge: the first to take the
- * PostgreSQL advisory lock (try-lock, as the directory import scan does) purges, the others skip
- * that tick. Each batch is its own short transaction as `admin` (the role the purge functions are
+ * PostgreSQL advisory lock (try-lock, held by a transaction of its own as the directory import
+ * scan's is: TransactionAdvisoryLocks) purges, the others skip that tick. Each batch is its own short transaction as `admin` (the role the purge functions are
  * granted to), so no statement runs long or locks more than RETENTION_BATCH_ROWS rows, and what
  * was purged before a failure stays purged. Logs and metrics carry counts only.
  */
@@ -12,6 +12,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { RoleScopedTransactions } from '../../database/role-scoped-transactions';
+import { TransactionAdvisoryLocks } from '../../database/transaction-advisory-locks';
 import { RETENTION_ACTOR } from './inactive-clients.target';
 import { RETENTION_TARGETS, RetentionTarget } from './retention-target';
 import { RETENTION_LAST_RUN, RETENTION_PURGED_ROWS } from './retention.metrics';
@@ -36,6 +37,7 @@ export class RetentionPurgeService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly transactions: RoleScopedTransactions,
+    private readonly locks: TransactionAdvisoryLocks,
     @Inject(RETENTION_TARGETS) private readonly targets: RetentionTarget[],
     @InjectMetric(RETENTION_PURGED_ROWS) private readonly purged: Counter<'target'>,
     @InjectMetric(RETENTION_LAST_RUN) private readonly lastRun: Gauge,
@@ -53,16 +55,8 @@ export class RetentionPurgeService implements OnApplicationShutdown {
    * removed, or undefined when another instance holds the retention lock (nothing done).
    */
   async purge(now = new Date()): Promise<PurgedTarget[] | undefined> {
-    return this.transactions.withConnection(async (client) => {
-      const { rows } = await client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock($1) AS ok',
-        [RETENTION_LOCK_KEY],
-      );
-      if (!rows[0].ok) {
-        this.logger.debug('Another instance holds the retention lock; this tick does nothing');
-        return undefined;
-      }
-      try {
+    const held = await this.locks.withLock([RETENTION_LOCK_KEY], 'if-free', () =>
+      this.transactions.withConnection(async (client) => {
         const report: PurgedTarget[] = [];
         for (const target of this.targets) {
           if (this.stopping) break;
@@ -74,12 +68,11 @@ export class RetentionPurgeService implements OnApplicationShutdown {
           `Retention purge removed ${report.map((r) => `${r.rows} ${r.target}`).join(', ')} row(s)`,
         );
         return report;
-      } finally {
-        await client
-          .query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY])
-          .catch(() => undefined);
-      }
-    });
+      }),
+    );
+    if (!held)
+      this.logger.debug('Another instance holds the retention lock; this tick does nothing');
+    return held?.value;
   }
 
   private async purgeTarget(
