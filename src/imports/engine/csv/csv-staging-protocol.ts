@@ -11,6 +11,8 @@ import type { StagedFile } from './csv-staging';
 export interface StagingWorkerData {
   dataset: DatasetName;
   encoding?: CsvEncoding;
+  /** Test-only fault: the worker exits abruptly (code 70) once it has staged this many rows. */
+  exitAfterRows?: number;
 }
 
 /** To the worker: the file's bytes, then its end. */

@@ -25,6 +25,11 @@ import type {
 /** Byte chunks (64 KiB from a file stream) in flight to the worker, at most. */
 const STAGING_CREDITS = 8;
 const WORKER_FILE = 'csv-staging.worker.js';
+/**
+ * Test-only fault hook, read when a worker starts (a jest test's process.env is not the one a
+ * worker thread inherits, so it is handed over explicitly). Unset in production.
+ */
+const EXIT_HOOK = 'SMARTRETAIL_TEST_STAGING_WORKER_EXIT_AFTER_ROWS';
 
 /** The worker thread died before the end of the file: the file fails, nothing of it is kept. */
 export class CsvWorkerStoppedError extends Error {
@@ -76,7 +81,12 @@ export async function stageInWorker(
   stopped: Promise<never>,
   encoding?: CsvEncoding,
 ): Promise<StagedFile> {
-  const data: StagingWorkerData = { dataset: spec.name, encoding };
+  const exitAfter = process.env[EXIT_HOOK];
+  const data: StagingWorkerData = {
+    dataset: spec.name,
+    encoding,
+    exitAfterRows: exitAfter ? Number(exitAfter) : undefined,
+  };
   const worker = new Worker(stagingWorkerScript(), { workerData: data });
   // Never what keeps the process alive: it is terminated on every way out anyway.
   worker.unref();

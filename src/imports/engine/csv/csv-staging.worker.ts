@@ -14,12 +14,7 @@ import type {
   ToStagingWorker,
 } from './csv-staging-protocol';
 
-/**
- * Test-only fault hook: the worker exits abruptly once it has staged this many rows, as a
- * crash would (no message, a non-zero exit code). Unset in production.
- */
-const EXIT_AFTER_ROWS = Number(process.env.SMARTRETAIL_TEST_STAGING_WORKER_EXIT_AFTER_ROWS ?? NaN);
-
+const { dataset, encoding, exitAfterRows } = workerData as StagingWorkerData;
 const port = parentPort!;
 const post = (message: FromStagingWorker, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
@@ -50,8 +45,9 @@ function send(text: string, rowsRead: number): void {
   const copy = Buffer.from(text, 'utf8');
   // A buffer that owns its memory is handed over; one in Node's shared pool is copied.
   const owned = copy.byteOffset === 0 && copy.byteLength === copy.buffer.byteLength;
-  post({ type: 'staged', copy, rowsRead }, owned ? [copy.buffer as ArrayBuffer] : []);
-  if (rowsRead >= EXIT_AFTER_ROWS) process.exit(70);
+  post({ type: 'staged', copy, rowsRead }, owned ? [copy.buffer] : []);
+  // The test-only fault hook (see StagingWorkerData): die as a crash would, without a word.
+  if (rowsRead >= (exitAfterRows ?? Infinity)) process.exit(70);
 }
 
 function serialize(error: unknown): SerializedError {
@@ -62,7 +58,6 @@ function serialize(error: unknown): SerializedError {
   return { domain: false, message: e.message, stack: e.stack };
 }
 
-const { dataset, encoding } = workerData as StagingWorkerData;
 stageCsv(datasetCatalog.get(dataset), bytes(), send, encoding).then(
   (staged) => post({ type: 'done', staged }),
   (error: unknown) => post({ type: 'failed', error: serialize(error) }),
