@@ -113,6 +113,9 @@ export async function startLoadService(
     IMPORT_DIR: context.data.dir,
     // The data was written just before: waiting for it to settle would only delay the start.
     IMPORT_SETTLE_MS: '0',
+    // IMPORT_WORKERS=false npm run load -- --with-import: the same run with the CSV work on the
+    // service's event loop, to compare its lag with the default (worker threads).
+    ...(process.env.IMPORT_WORKERS ? { IMPORT_WORKERS: process.env.IMPORT_WORKERS } : {}),
   });
   try {
     context.log(`service started (pid ${service.pid}); waiting for its start-up import`);

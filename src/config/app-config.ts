@@ -96,6 +96,8 @@ export class AppConfig {
   readonly importSettleMs: number;
   readonly importMaxBytes: number;
   readonly importConcurrency: number;
+  /** Decode, parse and validate imported files in worker threads (IMPORT_WORKERS). */
+  readonly importWorkers: boolean;
   readonly importQueueMax: number;
   readonly importWaitTimeoutMs: number;
   readonly importMaxDurationMs: number;
@@ -165,6 +167,7 @@ export class AppConfig {
     // and no more than half the request pool: a bounded share of the database's CPU as well.
     this.importConcurrency =
       env.IMPORT_CONCURRENCY ?? Math.max(1, Math.min(2, this.dbPoolSize >> 1));
+    this.importWorkers = (env.IMPORT_WORKERS ?? 'true') === 'true';
     this.importQueueMax = env.IMPORT_QUEUE_MAX ?? 20;
     this.importWaitTimeoutMs = env.IMPORT_WAIT_TIMEOUT_MS ?? 120_000;
     this.importMaxDurationMs = env.IMPORT_MAX_DURATION_MS ?? 30 * 60_000;

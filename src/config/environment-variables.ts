@@ -275,6 +275,14 @@ export class EnvironmentVariables {
   @Min(1)
   IMPORT_MAX_BYTES?: number;
 
+  /**
+   * Whether an import decodes, parses and validates its file in a worker thread (the default),
+   * keeping the HTTP event loop free, or on the event loop itself (for comparison).
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'IMPORT_WORKERS must be true or false' })
+  IMPORT_WORKERS?: string;
+
   /** Imports that may run at once in one instance (each holds a pool connection of its own). */
   @IsOptional()
   @Transform(toInt)

@@ -3,17 +3,17 @@
  * a crash or kill mid-file rolls everything back, so nothing is ever half-imported).
  *
  * Set-based, never row by row: records are validated in Node while streaming (so every
- * rejection keeps its line number) and COPYed into a typed TEMP staging table; duplicates,
+ * rejection keeps its line number; in a worker thread, see csv/csv-staging-thread.ts) and
+ * COPYed into a typed TEMP staging table; duplicates,
  * foreign keys and the insert/update/unchanged split are then a handful of SQL statements.
  */
 import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DatasetSpec } from '../../catalog/dataset.types';
-import { invalidInput } from '../../common/domain-error';
-import { CsvEncoding, CsvFormat, readCsvRecords } from './csv/csv-record-reader';
-import { mapHeader, unknownColumnsWarning } from './csv/header-mapping';
-import { StagingRowEncoder } from './csv/staging-row-encoder';
+import type { CsvEncoding } from './csv/csv-record-reader';
+import { StagedFile, stageCsv } from './csv/csv-staging';
+import { stageInWorker } from './csv/csv-staging-thread';
 import {
   copyStagingSql,
   createDataKeysSql,
@@ -34,7 +34,11 @@ import {
 import type { ImportCounts, ImportMode } from '../history/import-run';
 
 export const MAX_WARNINGS = 100;
-const COPY_CHUNK = 256 * 1024;
+
+export interface LoaderOptions {
+  /** Decode, parse, validate and encode in a worker thread (IMPORT_WORKERS), not on the event loop. */
+  workers: boolean;
+}
 
 export interface LoadProgress {
   rows: number;
@@ -57,19 +61,12 @@ export interface Reinstatement {
   correlationId?: string;
 }
 
-interface StagedFile {
-  rowsRead: number;
-  parseRejected: number;
-  /** True when primary keys only ever increased, which rules out duplicates without a query. */
-  keysAscending: boolean;
-  warnings: string[];
-}
-
 export class CsvFileLoader {
   constructor(
     private readonly client: PoolClient,
     private readonly spec: DatasetSpec,
     private readonly runId: string,
+    private readonly options: LoaderOptions = { workers: true },
   ) {}
 
   async load(
@@ -189,54 +186,47 @@ export class CsvFileLoader {
     return result.rowCount ?? 0;
   }
 
+  /**
+   * COPYs the file into staging. The CPU work (csv-staging.ts) runs in a worker thread unless
+   * IMPORT_WORKERS=false; either way this side only writes COPY chunks, awaiting each drain.
+   */
   private async stage(
     source: AsyncIterable<Buffer>,
     onProgress?: (p: LoadProgress) => void,
     encoding?: CsvEncoding,
   ): Promise<StagedFile> {
-    const format: Partial<CsvFormat> = {};
-    const records = readCsvRecords(source, format, encoding);
-    const header = await records.next();
-    if (header.done) throw invalidInput(`${this.spec.name}: the file is empty (no header line)`);
-    const mapping = mapHeader(this.spec, header.value.fields);
-    const warnings = unknownColumnsWarning(this.spec, mapping.unknown);
-    const encoder = new StagingRowEncoder(this.spec, mapping, header.value.fields, {
-      decimalComma: format.delimiter !== ',',
-    });
     const copy = this.client.query(copyFrom(copyStagingSql));
-    // When the connection dies mid-COPY (PostgreSQL stopped), the stream errors and forgets its
-    // connection; writing to or destroying it after that throws a TypeError inside
-    // pg-copy-streams that nothing can catch, so stop touching it once it has failed.
+    // When the connection dies mid-COPY (PostgreSQL stopped, or shutdown terminated the
+    // session), the stream errors and forgets its connection; writing to or destroying it after
+    // that throws a TypeError inside pg-copy-streams that nothing can catch, so stop touching it
+    // once it has failed, and stop the staging at once (`copyStopped`).
     let copyFailed: Error | undefined;
-    copy.on('error', (error: Error) => (copyFailed ??= error));
+    let stopCopy!: (error: Error) => void;
+    const copyStopped = new Promise<never>((_, reject) => (stopCopy = reject));
+    copyStopped.catch(() => undefined);
+    copy.on('error', (error: Error) => {
+      copyFailed ??= error;
+      stopCopy(copyFailed);
+    });
     const done = once(copy, 'finish');
     done.catch(() => undefined);
-    const staged: StagedFile = { rowsRead: 0, parseRejected: 0, keysAscending: true, warnings };
-    let chunk = '';
-    let lastKey = -Infinity;
+    const write = async (text: string | Buffer, rowsRead: number): Promise<void> => {
+      if (copyFailed) throw copyFailed;
+      if (text.length && !copy.write(text)) await Promise.race([once(copy, 'drain'), copyStopped]);
+      onProgress?.({ rows: rowsRead });
+    };
+    let staged: StagedFile;
     try {
-      for await (const record of records) {
-        const row = encoder.encode(record.line, record.fields);
-        staged.rowsRead++;
-        if (row.rejected) staged.parseRejected++;
-        else if (row.key <= lastKey) staged.keysAscending = false;
-        else lastKey = row.key;
-        chunk += row.text;
-        if (chunk.length >= COPY_CHUNK) {
-          if (copyFailed) throw copyFailed;
-          if (!copy.write(chunk)) await once(copy, 'drain');
-          chunk = '';
-          onProgress?.({ rows: staged.rowsRead });
-        }
-      }
+      staged = this.options.workers
+        ? await stageInWorker(this.spec, source, write, copyStopped, encoding)
+        : await stageCsv(this.spec, source, write, encoding);
     } catch (error) {
       if (!copyFailed) copy.destroy(error as Error);
       throw copyFailed ?? error;
     }
     if (copyFailed) throw copyFailed;
-    copy.end(chunk);
+    copy.end();
     await done;
-    onProgress?.({ rows: staged.rowsRead });
     return staged;
   }
 

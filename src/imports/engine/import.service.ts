@@ -13,10 +13,12 @@ import type { Caller } from '../../auth/caller';
 import type { DatasetName, DatasetSpec } from '../../catalog/dataset.types';
 import { DomainError, DomainErrorCode, invalidInput } from '../../common/domain-error';
 import { withTimeout } from '../../common/with-timeout';
+import { AppConfig } from '../../config/app-config';
 import { isDatabaseUnavailable, isDiskFull } from '../../database/database-unavailable';
 import { RoleScopedTransactions, TransactionScope } from '../../database/role-scoped-transactions';
 import { isInterrupted, TransactionInterrupter } from '../../database/transaction-interrupter';
 import { ContentChangedError } from './content-changed.error';
+import { CsvWorkerStoppedError } from './csv/csv-staging-thread';
 import type { CsvEncoding } from './csv/csv-text-decoder';
 import { CsvFileLoader, LoadOutcome } from './csv-file-loader';
 import { databaseRefusal } from './database-refusal';
@@ -112,6 +114,7 @@ export class ImportService implements BeforeApplicationShutdown {
     private readonly recorder: RunOutcomeRecorder,
     private readonly interrupter: TransactionInterrupter,
     private readonly disk: ImportDiskGuard,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -177,7 +180,9 @@ export class ImportService implements BeforeApplicationShutdown {
         ? { ...FILE_TRANSACTION, claims: reinstatedBy.claims }
         : FILE_TRANSACTION;
       await this.tx.runOn(client, scope, async (c) => {
-        const loader = new CsvFileLoader(c, dataset, id);
+        const loader = new CsvFileLoader(c, dataset, id, {
+          workers: this.config.importWorkers,
+        });
         // The loader counts rows as it parses: report them now, not with the next chunk read
         // (the last report would otherwise show the rows before the file's last chunk).
         const outcome = await loader.load(
@@ -229,7 +234,8 @@ export class ImportService implements BeforeApplicationShutdown {
       warnings: [],
       error:
         failure?.message ??
-        (kind === 'unavailable' || kind === 'interrupted'
+        // A stopped worker's message holds no data (a row count), and says what happened.
+        (kind === 'unavailable' || kind === 'interrupted' || error instanceof CsvWorkerStoppedError
           ? (error as Error).message
           : 'unexpected error (see the service log)'),
     };
