@@ -56,7 +56,8 @@ function install(major, dir) {
   args.push('--no-audit', '--no-fund', `${runtimePackage()}@${major}`);
   console.error(`Installing Node ${major} for the tests: ${npm} ${args.join(' ')}`);
   const result = spawnSync(npm, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // npm's own output goes to stderr: stdout carries the binary's path and nothing else.
+    stdio: ['ignore', 2, 2],
     timeout: NPM_TIMEOUT_MS,
   });
   return result.status === 0;

@@ -28,6 +28,7 @@ function sandbox(version: string, { installFails = false } = {}): Sandbox {
     npm,
     `#!/bin/sh
 echo "$*" >> "${log}"
+echo "added 1 package in 1s"
 ${installFails ? 'exit 1' : ''}
 bin="$3/node_modules/${PACKAGE}/bin"
 mkdir -p "$bin"
