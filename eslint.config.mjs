@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       '.data/**',
       'test/setup/*.mjs',
+      'test/setup/*.cjs',
       'test/support/*.mjs',
       'test/fixtures/**/*.mjs',
       'bench-data/**',

@@ -11,6 +11,7 @@ import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { setUpOpenApi } from './common/openapi';
+import { closeConnectionsInStages } from './common/staged-close';
 import { validationPipe } from './common/query/query-validation';
 import { requestIdMiddleware } from './common/request-id';
 import { securityHeaders } from './common/security-headers';
@@ -39,6 +40,8 @@ export async function createHttpApplication(
     },
   );
   app.useLogger(app.get(NestPinoLogger));
+  // An upload refused before its body is read must not end in a reset (see staged-close.ts).
+  closeConnectionsInStages(app.getHttpServer());
   app.disable('x-powered-by');
   // Off by default: only a configured proxy may say who the client is (rate limits count by it).
   app.set('trust proxy', config.trustProxy);

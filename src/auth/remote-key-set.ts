@@ -19,9 +19,9 @@ import {
   createLocalJWKSet,
   errors,
   FlattenedJWSInput,
+  CryptoKey,
   JSONWebKeySet,
   JWSHeaderParameters,
-  KeyLike,
 } from 'jose';
 import type { JwksUrlSource } from '../config/jwt-settings';
 import { fetchKeySetDocument } from './key-set-fetch';
@@ -38,7 +38,7 @@ export interface KeySetStatus {
   lastRefresh: string;
 }
 
-type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<KeyLike>;
+type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 
 interface FetchedSet {
   resolve: KeyResolver;
@@ -59,7 +59,7 @@ export class RemoteKeySet {
   readonly resolve = async (
     header: JWSHeaderParameters,
     token: FlattenedJWSInput,
-  ): Promise<KeyLike> => {
+  ): Promise<CryptoKey> => {
     const set = await this.usableSet();
     try {
       return await set.resolve(header, token);

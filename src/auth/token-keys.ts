@@ -11,7 +11,14 @@
  * surfaces as KeySetUnavailable (503), not as a 401.
  */
 import { Injectable } from '@nestjs/common';
-import { createLocalJWKSet, errors, FlattenedJWSInput, JWSHeaderParameters, KeyLike } from 'jose';
+import {
+  createLocalJWKSet,
+  CryptoKey,
+  errors,
+  FlattenedJWSInput,
+  JWSHeaderParameters,
+  KeyObject,
+} from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { isHmacAlgorithm } from '../config/jwt-settings';
@@ -23,11 +30,16 @@ export type { KeySetStatus } from './remote-key-set';
 /** Errors that say something about the token (no key for its kid), not about the key set. */
 const TOKEN_ERRORS = ['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'];
 
-type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<KeyLike>;
+/** jose 6 hands back CryptoKeys from a JWKS; the HMAC secret is a Node KeyObject. */
+type VerificationKey = CryptoKey | KeyObject;
+type KeyResolver = (
+  header: JWSHeaderParameters,
+  token: FlattenedJWSInput,
+) => Promise<VerificationKey>;
 
 @Injectable()
 export class TokenKeys {
-  private readonly secret?: KeyLike;
+  private readonly secret?: KeyObject;
   private readonly keySet?: KeyResolver;
   private readonly remote?: RemoteKeySet;
 
@@ -51,7 +63,7 @@ export class TokenKeys {
   readonly resolve = async (
     header: JWSHeaderParameters,
     token: FlattenedJWSInput,
-  ): Promise<KeyLike> => {
+  ): Promise<VerificationKey> => {
     const hmac = isHmacAlgorithm(header.alg ?? '');
     if (hmac && this.secret) return this.secret;
     if (hmac || !this.keySet) throw new errors.JOSEAlgNotAllowed('no key for this algorithm');

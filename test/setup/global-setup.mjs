@@ -8,6 +8,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// Node loads the ES-module-only dependencies of what this file requires (require(esm)): Jest's
+// transform for its own loader must leave them alone here (test/setup/esm-to-cjs-transform.cjs).
+const NODE_LOADS_ESM = Symbol.for('smartretail.jest.nodeLoadsEsm');
+globalThis[NODE_LOADS_ESM] = true;
+
 const require = createRequire(import.meta.url);
 const { loadConfig } = require('../../dist/src/config/app-config.js');
 const { verifyDatabaseKeys } = require('../../dist/src/database/database-key-check.js');
@@ -20,6 +25,15 @@ const { Client } = require('pg');
 const TEMPLATE = 'smartretail_test_template';
 
 export default async function globalSetup() {
+  try {
+    await setUp();
+  } finally {
+    // Test files run in this process too with --runInBand: from here on, Jest loads modules.
+    delete globalThis[NODE_LOADS_ESM];
+  }
+}
+
+async function setUp() {
   const secrets = {
     TEST_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     TEST_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),

@@ -4,7 +4,7 @@
  * (rotation by kid), and the server taken down or made to misbehave (`answer`), to see the
  * service cope.
  */
-import { exportJWK, exportSPKI, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
+import { CryptoKey, exportJWK, exportSPKI, generateKeyPair, JWK, SignJWT } from 'jose';
 import { once } from 'node:events';
 import { createServer, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
 interface KeyPair {
   alg: SigningAlgorithm;
-  privateKey: KeyLike;
+  privateKey: CryptoKey;
   publicJwk: JWK;
   publicPem: string;
 }
