@@ -5,6 +5,7 @@
 import { INestApplication } from '@nestjs/common';
 import type { AppConfig, Environment } from '../../src/config/app-config';
 import { createHttpApplication } from '../../src/http-application';
+import { ImportScheduler } from '../../src/imports/schedule/import.scheduler';
 import { TestDatabase } from './test-database';
 
 export interface HttpHarness {
@@ -13,10 +14,14 @@ export interface HttpHarness {
   close(): Promise<void>;
 }
 
-/** The real HTTP application on `config`, listening on an ephemeral loopback port. */
+/**
+ * The real HTTP application on `config`, listening on an ephemeral loopback port, its start-up
+ * recovery pass done (a run a test plants as `running` afterwards is not taken for abandoned).
+ */
 export async function listeningApp(config: AppConfig): Promise<INestApplication> {
   const app = await createHttpApplication(config);
   await app.listen(0, '127.0.0.1');
+  await app.get(ImportScheduler).startupRecovery;
   return app;
 }
 

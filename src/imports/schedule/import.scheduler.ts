@@ -24,10 +24,17 @@ export class ImportScheduler implements OnApplicationBootstrap {
     private readonly lock: ImportLock,
   ) {}
 
+  /**
+   * The start-up pass over abandoned runs, not awaited by the start (a slow database must not
+   * hold the service back); it never rejects. Tests wait for it before planting runs of their
+   * own, which it would otherwise take for a dead process's.
+   */
+  startupRecovery: Promise<void> = Promise.resolve();
+
   onApplicationBootstrap(): void {
     // Runs a process died in the middle of are marked failed now, not at their dataset's next
     // import; datasets another instance is importing right now are left to that instance.
-    this.lock
+    this.startupRecovery = this.lock
       .recoverAbandonedRuns(datasetCatalog.all())
       .catch((error: unknown) =>
         this.logger.warn(`Could not look for interrupted runs: ${(error as Error).message}`),
