@@ -3,12 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DataSource } from 'typeorm';
 import { captureTransactions } from '../../bench/captured-transactions';
 import { pgbenchScript } from '../../bench/pgbench-script';
 import { urlForRole } from '../../src/database/connection-url';
 import { RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
-import { TransactionInterrupter } from '../../src/database/transaction-interrupter';
+import { AppUserTransactions, appUserTransactions } from '../support/app-user-transactions';
 import { TestDatabase } from '../support/test-database';
 
 const run = promisify(execFile);
@@ -57,24 +56,16 @@ describe('bench:read request-overhead baseline: captured transactions as pgbench
 
   describe('on a real PostgreSQL', () => {
     let db: TestDatabase;
-    let dataSource: DataSource;
+    let pool: AppUserTransactions;
     let transactions: RoleScopedTransactions;
     beforeAll(async () => {
       db = await TestDatabase.create();
       const config = await db.migrate();
-      dataSource = new DataSource({
-        type: 'postgres',
-        url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
-      });
-      await dataSource.initialize();
-      transactions = new RoleScopedTransactions(
-        dataSource,
-        config,
-        new TransactionInterrupter(dataSource),
-      );
+      pool = await appUserTransactions(config);
+      transactions = pool.transactions;
     });
     afterAll(async () => {
-      await dataSource?.destroy();
+      await pool?.close();
       await db?.drop();
     });
 

@@ -1,12 +1,10 @@
 import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
-import { urlForRole } from '../../src/database/connection-url';
 import {
   RoleScopedTransactions,
   TransactionScope,
 } from '../../src/database/role-scoped-transactions';
-import { TransactionInterrupter } from '../../src/database/transaction-interrupter';
+import { AppUserTransactions, appUserTransactions } from '../support/app-user-transactions';
 import { TestDatabase } from '../support/test-database';
 
 interface Seen {
@@ -40,26 +38,17 @@ function countWrites(client: PoolClient): () => number {
 describe('pipelined role-scoped transactions (one round trip for BEGIN, the settings and the first query)', () => {
   let db: TestDatabase;
   let config: AppConfig;
-  let dataSource: DataSource;
+  let pool: AppUserTransactions;
   let transactions: RoleScopedTransactions;
   beforeAll(async () => {
     db = await TestDatabase.create();
     config = await db.migrate();
     // One connection: every transaction below runs on the same pooled backend, one after another.
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: urlForRole(config.databaseUrl, 'app_user', config.appDbPassword),
-      extra: { max: 1 },
-    });
-    await dataSource.initialize();
-    transactions = new RoleScopedTransactions(
-      dataSource,
-      config,
-      new TransactionInterrupter(dataSource),
-    );
+    pool = await appUserTransactions(config, 1);
+    transactions = pool.transactions;
   });
   afterAll(async () => {
-    await dataSource?.destroy();
+    await pool?.close();
     await db?.drop();
   });
 

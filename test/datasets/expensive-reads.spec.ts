@@ -11,14 +11,13 @@
  * reads it wait until the lock is released, or until its statement timeout cancels it.
  */
 import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import request, { Response } from 'supertest';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { recordVisibility } from '../../src/catalog/record-visibility';
 import { renderRecordViews } from '../../src/database/schema/record-views.renderer';
 import { listeningApp } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
-import { inTransaction, TestDatabase } from '../support/test-database';
+import { inTransaction, plantClients, TestDatabase } from '../support/test-database';
 
 const CLIENTS = 20_000;
 const FLOOD = 20;
@@ -61,21 +60,7 @@ describe('expensive reads are bounded per caller', () => {
   beforeAll(async () => {
     db = await TestDatabase.create();
     await db.migrate();
-    const client: Client = await db.connect('app_user');
-    try {
-      await inTransaction(client, { role: 'admin' }, () =>
-        client.query(
-          `INSERT INTO clients (client_id, nom, prenom, email, date_naissance, sexe, ville, date_inscription)
-           SELECT g, convert_to('Nom ' || g, 'UTF8'), convert_to('Prénom', 'UTF8'),
-                  convert_to('c' || g || '@exemple.fr', 'UTF8'), convert_to('1980-05-17', 'UTF8'),
-                  convert_to('F', 'UTF8'), convert_to('Lyon', 'UTF8'), DATE '2020-01-01' + g % 1500
-             FROM generate_series(1, $1::int) g`,
-          [CLIENTS],
-        ),
-      );
-    } finally {
-      await client.end();
-    }
+    await plantClients(db, CLIENTS);
   });
   afterAll(async () => {
     for (const app of apps) await app.close();

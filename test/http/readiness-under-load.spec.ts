@@ -15,7 +15,7 @@ import request from 'supertest';
 import type { Environment } from '../../src/config/app-config';
 import { listeningApp } from '../support/http-app';
 import { bearer } from '../support/role-tokens';
-import { inTransaction, TestDatabase } from '../support/test-database';
+import { plantClients, TestDatabase } from '../support/test-database';
 
 const CLIENTS = 5_000;
 /** Concurrent readers: five times DB_POOL_SIZE (10). */
@@ -113,21 +113,7 @@ describe('readiness under a flood of reads', () => {
   beforeAll(async () => {
     db = await TestDatabase.create();
     await db.migrate();
-    const client = await db.connect('app_user');
-    try {
-      await inTransaction(client, { role: 'admin' }, () =>
-        client.query(
-          `INSERT INTO clients (client_id, nom, prenom, email, date_naissance, sexe, ville, date_inscription)
-           SELECT g, convert_to('Nom ' || g, 'UTF8'), convert_to('Prénom', 'UTF8'),
-                  convert_to('c' || g || '@exemple.fr', 'UTF8'), convert_to('1980-05-17', 'UTF8'),
-                  convert_to('F', 'UTF8'), convert_to('Lyon', 'UTF8'), DATE '2020-01-01' + g % 1500
-             FROM generate_series(1, $1::int) g`,
-          [CLIENTS],
-        ),
-      );
-    } finally {
-      await client.end();
-    }
+    await plantClients(db, CLIENTS);
   });
   afterAll(async () => {
     for (const app of apps) await app.close();

@@ -169,3 +169,25 @@ export async function inTransaction<T>(
 
 /** The service passes keys as canonical hex (see AppConfig); tests pass the same form. */
 export const canonicalKey = (secret: string): string => decodeSecret(secret)!.toString('hex');
+
+/**
+ * `count` clients 1..count through the real trigger, as admin, in one statement: a table big
+ * enough to load a service (paging, counts, floods) without a file import.
+ */
+export async function plantClients(db: TestDatabase, count: number): Promise<void> {
+  const client = await db.connect('app_user');
+  try {
+    await inTransaction(client, { role: 'admin' }, () =>
+      client.query(
+        `INSERT INTO clients (client_id, nom, prenom, email, date_naissance, sexe, ville, date_inscription)
+         SELECT g, convert_to('Nom ' || g, 'UTF8'), convert_to('Prénom', 'UTF8'),
+                convert_to('c' || g || '@exemple.fr', 'UTF8'), convert_to('1980-05-17', 'UTF8'),
+                convert_to('F', 'UTF8'), convert_to('Lyon', 'UTF8'), DATE '2020-01-01' + g % 1500
+           FROM generate_series(1, $1::int) g`,
+        [count],
+      ),
+    );
+  } finally {
+    await client.end();
+  }
+}
