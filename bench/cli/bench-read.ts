@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       `read_http_per_s            ${figures.read_http_per_s}  (${overhead.toFixed(2)} x pgbench, target >= 0.6)`,
     );
     console.log(
-      `read_tx_pgbench_per_s      ${figures.read_tx_pgbench_per_s}  (the same transactions, ${figures.read_overhead_connections} clients)`,
+      `read_tx_pgbench_per_s      ${figures.read_tx_pgbench_per_s}  (the same transactions, ${figures.read_overhead_pgbench_clients} clients: the service's pool; HTTP had ${figures.read_overhead_connections} connections)`,
     );
     console.log(`BENCH ${JSON.stringify(figures)}`);
   } finally {
