@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     console.log(`filtered_paging_rows_per_s ${figures.filtered_paging_rows_per_s}`);
     const overhead = figures.read_http_per_s / figures.read_tx_pgbench_per_s;
     console.log(
-      `read_http_per_s            ${figures.read_http_per_s}  (${overhead.toFixed(2)} x pgbench, target >= 0.6)`,
+      `read_http_per_s            ${figures.read_http_per_s}  (${overhead.toFixed(2)} x pgbench, target >= 0.6; ${figures.read_http_failed} failed)`,
     );
     console.log(
       `read_tx_pgbench_per_s      ${figures.read_tx_pgbench_per_s}  (the same transactions, ${figures.read_overhead_pgbench_clients} clients: the service's pool; HTTP had ${figures.read_overhead_connections} connections)`,
