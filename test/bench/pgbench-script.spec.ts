@@ -7,7 +7,10 @@ import { captureTransactions } from '../../bench/captured-transactions';
 import { pgbenchScript } from '../../bench/pgbench-script';
 import { urlForRole } from '../../src/database/connection-url';
 import { RoleScopedTransactions } from '../../src/database/role-scoped-transactions';
-import { AppUserTransactions, appUserTransactions } from '../support/app-user-transactions';
+import {
+  openSingleConnectionTransactions,
+  SingleConnectionTransactions,
+} from '../../src/database/single-connection-transactions';
 import { TestDatabase } from '../support/test-database';
 
 const run = promisify(execFile);
@@ -56,12 +59,12 @@ describe('bench:read request-overhead baseline: captured transactions as pgbench
 
   describe('on a real PostgreSQL', () => {
     let db: TestDatabase;
-    let pool: AppUserTransactions;
+    let pool: SingleConnectionTransactions;
     let transactions: RoleScopedTransactions;
     beforeAll(async () => {
       db = await TestDatabase.create();
       const config = await db.migrate();
-      pool = await appUserTransactions(config);
+      pool = await openSingleConnectionTransactions(config, 'pgbench-script-spec');
       transactions = pool.transactions;
     });
     afterAll(async () => {

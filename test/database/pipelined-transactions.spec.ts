@@ -4,7 +4,10 @@ import {
   RoleScopedTransactions,
   TransactionScope,
 } from '../../src/database/role-scoped-transactions';
-import { AppUserTransactions, appUserTransactions } from '../support/app-user-transactions';
+import {
+  openSingleConnectionTransactions,
+  SingleConnectionTransactions,
+} from '../../src/database/single-connection-transactions';
 import { TestDatabase } from '../support/test-database';
 
 interface Seen {
@@ -38,13 +41,13 @@ function countWrites(client: PoolClient): () => number {
 describe('pipelined role-scoped transactions (one round trip for BEGIN, the settings and the first query)', () => {
   let db: TestDatabase;
   let config: AppConfig;
-  let pool: AppUserTransactions;
+  let pool: SingleConnectionTransactions;
   let transactions: RoleScopedTransactions;
   beforeAll(async () => {
     db = await TestDatabase.create();
     config = await db.migrate();
     // One connection: every transaction below runs on the same pooled backend, one after another.
-    pool = await appUserTransactions(config, 1);
+    pool = await openSingleConnectionTransactions(config, 'pipelined-transactions-spec');
     transactions = pool.transactions;
   });
   afterAll(async () => {

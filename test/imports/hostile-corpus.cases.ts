@@ -37,6 +37,14 @@ const BAD_BYTES = "holds bytes that are not valid in the file's character set (i
 const CLIENT_COLUMNS =
   'client_id, nom, prenom, email, date_naissance, sexe, ville, date_inscription';
 
+/** The well-formed files imported first, so that the corpus's rows have their parents. */
+export const CORPUS_PARENTS = [
+  ['ok/clients.csv', 'clients'],
+  ['ok/magasins_quoted.csv', 'magasins'],
+  ['ok/produits_point_virgule.csv', 'produits'],
+  ['ok/transactions.csv', 'transactions'],
+] as const;
+
 export const CORPUS: CorpusCase[] = [
   // Structure of the file
   {

@@ -15,7 +15,7 @@ import request from 'supertest';
 import { fixture, FIXTURES, ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
 import { localWalDir, WalReader } from '../support/wal-reader';
-import { CORPUS, CorpusCase } from './hostile-corpus.cases';
+import { CORPUS, CORPUS_PARENTS, CorpusCase } from './hostile-corpus.cases';
 
 const MARKERS = /zq|1931-07-13/i;
 /**
@@ -65,12 +65,7 @@ describe('the hostile CSV corpus, uploaded over HTTP', () => {
       IMPORT_DIR: mkdtempSync(join(tmpdir(), 'hostile-corpus-scan-')),
       IMPORT_CRON: '0 0 3 1 1 *',
     });
-    for (const [file, dataset] of [
-      ['ok/clients.csv', 'clients'],
-      ['ok/magasins_quoted.csv', 'magasins'],
-      ['ok/produits_point_virgule.csv', 'produits'],
-      ['ok/transactions.csv', 'transactions'],
-    ] as const) {
+    for (const [file, dataset] of CORPUS_PARENTS) {
       expect((await h.report(fixture(file), dataset)).status).toBe('succeeded');
     }
   });

@@ -15,7 +15,7 @@ import { DATASET_NAMES } from '../../src/catalog/dataset.types';
 import { writeLargeClientsFile } from '../support/copy-progress';
 import { fixture, FIXTURES, ImportHarness } from '../support/import-harness';
 import { bearer } from '../support/role-tokens';
-import { CORPUS } from './hostile-corpus.cases';
+import { CORPUS, CORPUS_PARENTS } from './hostile-corpus.cases';
 
 const large = mkdtempSync(join(tmpdir(), 'import-workers-'));
 const EXIT_HOOK = 'SMARTRETAIL_TEST_STAGING_WORKER_EXIT_AFTER_ROWS';
@@ -48,12 +48,7 @@ async function importCorpus(workers: 'true' | 'false'): Promise<unknown> {
       );
       outcomes.push({ file: basename(path), status, counts, warnings, error, rejections });
     };
-    for (const [file, dataset] of [
-      ['ok/clients.csv', 'clients'],
-      ['ok/magasins_quoted.csv', 'magasins'],
-      ['ok/produits_point_virgule.csv', 'produits'],
-      ['ok/transactions.csv', 'transactions'],
-    ] as const) {
+    for (const [file, dataset] of CORPUS_PARENTS) {
       await run(fixture(file), dataset);
     }
     // The upload limit (413) is the HTTP layer's, not the engine's: not a file for this comparison.
