@@ -56,11 +56,17 @@ export class AppConfig {
   readonly dataDir: string;
   /** The owner/migrator connection; the service's own pool logs in as app_user. */
   readonly databaseUrl: string;
+  /** DATABASE_MIGRATION_URL as given; see databaseMigrationUrl. */
+  readonly explicitMigrationUrl?: string;
   /**
    * The owner's direct connection, for session-level work (migrations, backup, restore):
    * DATABASE_MIGRATION_URL, or databaseUrl. The service itself needs no session state.
+   * Derived, not stored: a copy of the configuration pointed at another database (a scratch
+   * database, a restore target) migrates that database, not the one it was copied from.
    */
-  readonly databaseMigrationUrl: string;
+  get databaseMigrationUrl(): string {
+    return this.explicitMigrationUrl ?? this.databaseUrl;
+  }
   /** True when the database is the embedded one started by this process. */
   readonly embedded: boolean;
   readonly dbPoolSize: number;
@@ -120,7 +126,7 @@ export class AppConfig {
     this.host = env.HOST ?? '0.0.0.0';
     this.dataDir = resolve(env.DATA_DIR ?? '.data');
     this.databaseUrl = env.DATABASE_URL!;
-    this.databaseMigrationUrl = env.DATABASE_MIGRATION_URL ?? this.databaseUrl;
+    this.explicitMigrationUrl = env.DATABASE_MIGRATION_URL;
     this.embedded = embedded;
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
     this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS ?? 5_000;

@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../../migrations';
 import { datasetCatalog } from '../../src/catalog/dataset-catalog';
 import { AppConfig } from '../../src/config/app-config';
 import { verifyDatabaseKeys } from '../../src/database/database-key-check';
-import { migrateDatabase } from '../../src/database/database-migrator';
+import { migrateDatabase, MigrationTarget } from '../../src/database/database-migrator';
 import {
   copyStagingSql,
   createStagingSql,
@@ -87,7 +87,7 @@ export const storedIndexes = async (owner: Client) =>
  */
 export async function expectConversionRefused(
   owner: Client,
-  target: AppConfig,
+  target: MigrationTarget,
   missingKey: RegExp,
   introduced: string,
 ): Promise<void> {
