@@ -72,9 +72,10 @@ export async function measureReadOverhead(
     `captured the transactions of ${samples.length} requests ` +
       `(${scripts.reduce((n, s) => n + s.transactions, 0)} transactions)`,
   );
-  const { perSecond: http, failed } = await httpRequestsPerSecond(options, samples);
+  const { perSecond: http, failed, failures } = await httpRequestsPerSecond(options, samples);
   options.log(
-    `HTTP: ${http.toFixed(1)} requests/s at ${options.connections} connections, ${failed} failed`,
+    `HTTP: ${http.toFixed(1)} requests/s at ${options.connections} connections, ${failed} failed` +
+      (failed > 0 ? ` (${describeFailures(failures)})` : ''),
   );
   // The service runs at most its pool's worth of these transactions at once, however many HTTP
   // connections wait: pgbench runs them at that concurrency. At 50 clients the KPIs of the full
@@ -167,39 +168,66 @@ function roleOf(tx: CapturedTransaction): unknown {
   return switchStatement?.values[0];
 }
 
+/** autocannon's per-request timeout: a slower answer counts as failed. */
+const AUTOCANNON_TIMEOUT_S = 10;
+
+/** autocannon's per-connection context: the kind of the request in flight. */
+interface SampleContext {
+  kind?: ReadKind;
+}
+
+/** What the failed requests were, by kind and answer: a count alone does not say which limit. */
+type FailureTally = Record<string, number>;
+
+function describeFailures(failures: FailureTally): string {
+  return Object.entries(failures)
+    .map(([what, n]) => `${n} ${what}`)
+    .join(', ');
+}
+
 /** Answered requests per second (200s only), and how many failed: counted, never dropped. */
 async function httpRequestsPerSecond(
   options: ReadOverheadOptions,
   samples: SampleRequest[],
-): Promise<{ perSecond: number; failed: number }> {
+): Promise<{ perSecond: number; failed: number; failures: FailureTally }> {
   const service = await startBenchService(options.config);
   try {
     // The same weights as pgbench's: every kind has as many samples, so a sample's weight is
     // its kind's.
     const weighted = samples.flatMap((s) => Array.from({ length: READ_WEIGHTS[s.kind] }, () => s));
     let failures = 0;
+    const tally: FailureTally = {};
+    const count = (what: string) => void (tally[what] = (tally[what] ?? 0) + 1);
     const result = await autocannon({
       url: service.baseUrl,
       connections: options.connections,
       duration: options.seconds,
+      timeout: AUTOCANNON_TIMEOUT_S,
       requests: [
         {
           method: 'GET',
-          setupRequest: (request) => {
+          setupRequest: (request, context) => {
             const sample = weighted[Math.floor(Math.random() * weighted.length)];
+            (context as SampleContext).kind = sample.kind;
             return {
               ...request,
               path: sample.path,
               headers: { ...request.headers, authorization: sample.authorization },
             };
           },
-          onResponse: (status) => void (status === 200 || failures++),
+          onResponse: (status, _body, context) => {
+            if (status === 200) return;
+            failures++;
+            count(`${(context as SampleContext).kind ?? 'unknown'} ${status}`);
+          },
         },
       ],
     });
     const failed = failures + result.errors + result.timeouts;
+    if (result.timeouts > 0) tally[`timeouts (${AUTOCANNON_TIMEOUT_S} s)`] = result.timeouts;
+    if (result.errors > result.timeouts) tally['socket errors'] = result.errors - result.timeouts;
     const answered = result.requests.total - failures;
-    return { perSecond: answered / (result.duration || options.seconds), failed };
+    return { perSecond: answered / (result.duration || options.seconds), failed, failures: tally };
   } finally {
     await service.stop();
   }
