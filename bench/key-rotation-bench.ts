@@ -83,7 +83,7 @@ export const keyRotationBench: BenchPart = {
       await verifyDatabaseKeys(config);
       await createDataKeys(url, config);
       const rotating = withOverrides(config, { newEncryptionKey: randomBytes(32).toString('hex') });
-      // Every instance holds the new key first; the first to start enrols it (README).
+      // Every instance holds the new key first; the first to start enrols it (docs/gdpr.md).
       await verifyDatabaseKeys(rotating);
       const seconds = await rotate(rotating);
       context.log(

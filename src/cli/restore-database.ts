@@ -3,7 +3,7 @@
  * DATA_DIR, with the secrets of the backed-up one), after migrating it with this code. The
  * stored bytes are loaded as they are, triggers off: no value is decrypted or re-sealed and the
  * key is never used (src/database/backup/logical-backup.ts). Needs a superuser owner (the
- * embedded server's); for your own server, use pg_dump and pg_restore (README).
+ * embedded server's); for your own server, use pg_dump and pg_restore (docs/operations.md).
  * Exit codes (src/cli/cli-usage.ts): 0 restored, 1 failed (nothing restored), 2 usage error.
  */
 import 'reflect-metadata';

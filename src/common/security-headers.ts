@@ -3,7 +3,7 @@
  *
  * The API answers JSON only, so its Content-Security-Policy allows nothing at all; Swagger UI at
  * /docs gets the narrowest policy it renders with (its scripts and the spec from this origin,
- * inline <style> blocks and data: icons), checked in a headless browser (see README). Every
+ * inline <style> blocks and data: icons), checked in a headless browser (see docs/security.md). Every
  * response is `Cache-Control: no-store`: record pages, audit entries and import reports carry
  * personal data, and no shared or browser cache should keep a copy of any of them.
  */

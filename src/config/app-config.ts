@@ -121,18 +121,18 @@ export class AppConfig {
   readonly trustProxy: boolean | number | string;
 
   constructor(env: EnvironmentVariables, embedded: boolean) {
-    this.nodeEnv = env.NODE_ENV ?? 'development';
-    this.port = env.PORT ?? 3000;
-    this.host = env.HOST ?? '0.0.0.0';
-    this.dataDir = resolve(env.DATA_DIR ?? '.data');
+    this.nodeEnv = env.NODE_ENV;
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.dataDir = resolve(env.DATA_DIR);
     this.databaseUrl = env.DATABASE_URL!;
     this.explicitMigrationUrl = env.DATABASE_MIGRATION_URL;
     this.embedded = embedded;
-    this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
-    this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS ?? 5_000;
-    this.dbSsl = (env.DB_SSL as AppConfig['dbSsl'] | undefined) ?? 'disable';
+    this.dbPoolSize = env.DB_POOL_SIZE;
+    this.dbAcquireTimeoutMs = env.DB_ACQUIRE_TIMEOUT_MS;
+    this.dbSsl = env.DB_SSL as AppConfig['dbSsl'];
     this.encryptionKey = decodeSecret(env.ENCRYPTION_KEY)!.toString('hex');
-    this.encryptionKeyVersion = env.ENCRYPTION_KEY_VERSION ?? 1;
+    this.encryptionKeyVersion = env.ENCRYPTION_KEY_VERSION;
     this.newEncryptionKey = env.NEW_ENCRYPTION_KEY
       ? decodeSecret(env.NEW_ENCRYPTION_KEY)!.toString('hex')
       : undefined;
@@ -144,63 +144,63 @@ export class AppConfig {
     // A secret that no allowed algorithm uses is dropped, so nothing can verify with it.
     this.jwtSecret = this.jwtAlgorithms.some(isHmacAlgorithm) ? env.JWT_SECRET : undefined;
     this.jwtJwks = jwksSource(env);
-    this.jwtRoleClaim = parseClaimPath(env.JWT_ROLE_CLAIM ?? 'role')!;
+    this.jwtRoleClaim = parseClaimPath(env.JWT_ROLE_CLAIM)!;
     this.jwtIssuer = env.JWT_ISSUER || undefined;
     this.jwtAudience = env.JWT_AUDIENCE || undefined;
-    this.jwtMaxTtlSeconds = env.JWT_MAX_TTL ?? 86_400;
-    this.jwtClockSkewSeconds = env.JWT_CLOCK_SKEW_S ?? 30;
+    this.jwtMaxTtlSeconds = env.JWT_MAX_TTL;
+    this.jwtClockSkewSeconds = env.JWT_CLOCK_SKEW_S;
     this.appDbPassword = env.APP_DB_PASSWORD;
     this.grafanaDbPassword = env.GRAFANA_DB_PASSWORD;
-    this.logLevel = env.LOG_LEVEL ?? 'log';
+    this.logLevel = env.LOG_LEVEL;
     // Pretty only for a person at a terminal: redirected to a file or a collector, stdout gets
     // JSON lines (and so never ANSI colour codes).
     this.logFormat =
       (env.LOG_FORMAT as AppConfig['logFormat'] | undefined) ??
       (process.stdout.isTTY ? 'pretty' : 'json');
-    this.statementTimeoutMs = env.STATEMENT_TIMEOUT_MS ?? 15_000;
+    this.statementTimeoutMs = env.STATEMENT_TIMEOUT_MS;
     // An exact count of 600,000 clients takes well under a second once it opens no value; one
     // that needs more is better answered "ask for an estimate" than allowed to hold a connection.
-    this.expensiveReadTimeoutMs = env.EXPENSIVE_READ_TIMEOUT_MS ?? 5_000;
+    this.expensiveReadTimeoutMs = env.EXPENSIVE_READ_TIMEOUT_MS;
     // Two at a time per caller: a dashboard's count beside an export, never a pool's worth.
-    this.expensiveReadsPerCaller = env.EXPENSIVE_READS_PER_CALLER ?? 2;
-    this.importDir = resolve(env.IMPORT_DIR ?? 'data');
-    this.importCron = env.IMPORT_CRON ?? '0 */2 * * * *';
-    this.importOnStart = (env.IMPORT_ON_START ?? 'true') === 'true';
+    this.expensiveReadsPerCaller = env.EXPENSIVE_READS_PER_CALLER;
+    this.importDir = resolve(env.IMPORT_DIR);
+    this.importCron = env.IMPORT_CRON;
+    this.importOnStart = env.IMPORT_ON_START === 'true';
     // The scan runs every 2 minutes: 30 s costs little latency and outlasts a writer's pause.
-    this.importSettleMs = env.IMPORT_SETTLE_MS ?? 30_000;
-    this.importMaxBytes = env.IMPORT_MAX_BYTES ?? 2 * 1024 ** 3;
+    this.importSettleMs = env.IMPORT_SETTLE_MS;
+    this.importMaxBytes = env.IMPORT_MAX_BYTES;
     // Each import gets a connection beyond DB_POOL_SIZE (DatabaseModule); at most 2 by default,
     // and no more than half the request pool: a bounded share of the database's CPU as well.
     this.importConcurrency =
       env.IMPORT_CONCURRENCY ?? Math.max(1, Math.min(2, this.dbPoolSize >> 1));
-    this.importWorkers = (env.IMPORT_WORKERS ?? 'true') === 'true';
-    this.importQueueMax = env.IMPORT_QUEUE_MAX ?? 20;
-    this.importWaitTimeoutMs = env.IMPORT_WAIT_TIMEOUT_MS ?? 120_000;
-    this.importMaxDurationMs = env.IMPORT_MAX_DURATION_MS ?? 30 * 60_000;
-    this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS ?? 30_000;
+    this.importWorkers = env.IMPORT_WORKERS === 'true';
+    this.importQueueMax = env.IMPORT_QUEUE_MAX;
+    this.importWaitTimeoutMs = env.IMPORT_WAIT_TIMEOUT_MS;
+    this.importMaxDurationMs = env.IMPORT_MAX_DURATION_MS;
+    this.uploadIdleTimeoutMs = env.UPLOAD_IDLE_TIMEOUT_MS;
     // Under DATA_DIR, not os.tmpdir(): personal data stays in the one directory the operator
     // already protects, backs up and deletes, instead of a folder every user of the host shares.
     this.uploadSpoolDir = resolve(env.UPLOAD_SPOOL_DIR ?? join(this.dataDir, 'uploads'));
     this.metricsPort = env.METRICS_PORT || undefined;
-    this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB ?? 512;
+    this.healthMinFreeDiskMb = env.HEALTH_MIN_FREE_DISK_MB;
     // Imports stop at the same level readiness fails at, unless told otherwise.
     this.importMinFreeDiskMb = env.IMPORT_MIN_FREE_DISK_MB ?? this.healthMinFreeDiskMb;
-    this.embeddedPgMaxRestarts = env.EMBEDDED_PG_MAX_RESTARTS ?? 5;
-    this.embeddedPgRestartDelayMs = env.EMBEDDED_PG_RESTART_DELAY_MS ?? 1_000;
+    this.embeddedPgMaxRestarts = env.EMBEDDED_PG_MAX_RESTARTS;
+    this.embeddedPgRestartDelayMs = env.EMBEDDED_PG_RESTART_DELAY_MS;
     this.rateLimits = {
-      authFailures: env.RATE_LIMIT_AUTH_FAILURES ?? 20,
-      authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S ?? 60,
-      uploads: env.RATE_LIMIT_UPLOADS ?? 30,
-      uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S ?? 60,
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES,
+      authWindowSeconds: env.RATE_LIMIT_AUTH_WINDOW_S,
+      uploads: env.RATE_LIMIT_UPLOADS,
+      uploadWindowSeconds: env.RATE_LIMIT_UPLOAD_WINDOW_S,
     };
     this.retention = {
-      importHistoryDays: env.RETENTION_DAYS_IMPORT_HISTORY ?? 90,
-      auditDays: env.RETENTION_DAYS_AUDIT ?? 365,
+      importHistoryDays: env.RETENTION_DAYS_IMPORT_HISTORY,
+      auditDays: env.RETENTION_DAYS_AUDIT,
       inactiveClientDays: env.RETENTION_DAYS_INACTIVE_CLIENTS,
-      cron: env.RETENTION_CRON ?? '0 15 3 * * *',
-      batchRows: env.RETENTION_BATCH_ROWS ?? 5_000,
+      cron: env.RETENTION_CRON,
+      batchRows: env.RETENTION_BATCH_ROWS,
     };
-    this.trustProxy = trustProxyValue(env.TRUST_PROXY ?? 'false');
+    this.trustProxy = trustProxyValue(env.TRUST_PROXY);
   }
 }
 
@@ -244,7 +244,7 @@ export function loadConfig(env: Environment, options: { embedded: boolean }): Ap
     if (next.equals(decodeSecret(parsed.BLIND_INDEX_KEY)!))
       problems.push('NEW_ENCRYPTION_KEY must differ from BLIND_INDEX_KEY');
   }
-  const pool = parsed.DB_POOL_SIZE ?? 10;
+  const pool = parsed.DB_POOL_SIZE;
   if (!problems.length && parsed.IMPORT_CONCURRENCY !== undefined && pool > 1) {
     if (parsed.IMPORT_CONCURRENCY > pool >> 1)
       problems.push(

@@ -63,9 +63,10 @@ export interface JwtVariables {
   JWT_ALGORITHMS?: string;
   JWT_JWKS_URL?: string;
   JWT_JWKS_FILE?: string;
-  JWT_JWKS_TIMEOUT_MS?: number;
-  JWT_JWKS_COOLDOWN_MS?: number;
-  JWT_JWKS_MAX_AGE_MS?: number;
+  /** Defaults applied by EnvironmentVariables. */
+  JWT_JWKS_TIMEOUT_MS: number;
+  JWT_JWKS_COOLDOWN_MS: number;
+  JWT_JWKS_MAX_AGE_MS: number;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   JWT_ROLE_CLAIM?: string;
@@ -194,9 +195,9 @@ export function jwksSource(env: JwtVariables): JwksSource | undefined {
   return {
     kind: 'url',
     url: new URL(env.JWT_JWKS_URL),
-    timeoutMs: env.JWT_JWKS_TIMEOUT_MS ?? 5_000,
-    cooldownMs: env.JWT_JWKS_COOLDOWN_MS ?? 30_000,
-    maxAgeMs: env.JWT_JWKS_MAX_AGE_MS ?? 600_000,
+    timeoutMs: env.JWT_JWKS_TIMEOUT_MS,
+    cooldownMs: env.JWT_JWKS_COOLDOWN_MS,
+    maxAgeMs: env.JWT_JWKS_MAX_AGE_MS,
     maxBytes: JWKS_MAX_BYTES,
   };
 }

@@ -5,7 +5,6 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { Readable } from 'node:stream';
 import { AuditRepository } from '../audit/audit.repository';
 import { Caller } from '../auth/caller';
 import { DatasetCatalog, SQL_TYPES } from '../catalog/dataset-catalog';
@@ -32,18 +31,16 @@ import {
   usableParameters,
 } from './record-query';
 import { RecordRequest } from './record-format';
-import { contentRangeHeaders, CsvFailure, jsonPage, streamCsv } from './record-responses';
+import {
+  Auditor,
+  contentRangeHeaders,
+  CsvFailure,
+  jsonPage,
+  RecordAnswer,
+  streamCsv,
+} from './record-responses';
 import { DatasetCatalogEntryDto } from './dto/dataset-catalog.dto';
 import { ExpensiveReadLimiter } from './expensive-read-limiter';
-
-/** What the controller sends: headers, and a body that is JSON text or a CSV stream. */
-export interface RecordAnswer {
-  headers: Record<string, string>;
-  body: string | Readable;
-}
-
-/** Writes the audit row of the records served; undefined when the read exposes nothing personal. */
-export type Auditor = ((client: PoolClient, ids: number[]) => Promise<void>) | undefined;
 
 @Injectable()
 export class DatasetsService {

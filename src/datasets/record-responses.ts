@@ -3,14 +3,22 @@
  * cursor) and a CSV stream (the same rows, from a server-side cursor, without a page limit
  * unless `limit` is given), plus the Content-Range of a counted answer.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import { spreadsheetSafeCell } from '../common/csv-cell';
 import { encodeOrderedCursor } from '../common/keyset-cursor';
 import { DatasetsRepository, RecordCount, RecordRow } from './datasets.repository';
-import type { Auditor, RecordAnswer } from './datasets.service';
 import { RecordQuery } from './record-query';
 import { RecordSource } from './record-sql';
+
+/** What the controller sends: headers, and a body that is JSON text or a CSV stream. */
+export interface RecordAnswer {
+  headers: Record<string, string>;
+  body: string | Readable;
+}
+
+/** Writes the audit row of the records served; undefined when the read exposes nothing personal. */
+export type Auditor = ((client: PoolClient, ids: number[]) => Promise<void>) | undefined;
 
 export type InTransaction = (
   work: (client: PoolClient, audit: Auditor) => Promise<void>,

@@ -3,7 +3,7 @@
  * N + 1, a batch per transaction, while imports and reads go on. 32-byte keys are re-wrapped;
  * no personal value is decrypted or re-encrypted.
  *
- * Protocol (README, "GDPR operations"): every instance first runs with NEW_ENCRYPTION_KEY (the
+ * Protocol (docs/gdpr.md, "Master-key rotation"): every instance first runs with NEW_ENCRYPTION_KEY (the
  * next version) beside ENCRYPTION_KEY, so each one unwraps both versions and wraps new data keys
  * under the new one; the first of them to start enrols the new version and moves the key check
  * value to it. This rotation then re-wraps what is left under the old version. Its progress is
