@@ -128,7 +128,9 @@ describe('expensive reads are bounded per caller', () => {
   });
 
   it('answers an exact count that outlasts EXPENSIVE_READ_TIMEOUT_MS with a 503 naming the limit, not a 500', async () => {
-    const app = await start({ EXPENSIVE_READ_TIMEOUT_MS: '100' });
+    // Long enough that the unlocked count below (20,000 rows) never outlasts it on a busy CI
+    // machine: at 100 ms it did, and the "slot given back" check read a second timeout.
+    const app = await start({ EXPENSIVE_READ_TIMEOUT_MS: '1000' });
     const res = await countableViewLocked(() => page(app, 'patient-analyst', 'count=exact'));
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
@@ -136,7 +138,7 @@ describe('expensive reads are bounded per caller', () => {
       statusCode: 503,
       error: 'Service Unavailable',
       message:
-        "the exact count took longer than EXPENSIVE_READ_TIMEOUT_MS (100 ms) allows and was cancelled; ask for Prefer: count=planned (the planner's estimate), narrow the filters, or retry later",
+        "the exact count took longer than EXPENSIVE_READ_TIMEOUT_MS (1000 ms) allows and was cancelled; ask for Prefer: count=planned (the planner's estimate), narrow the filters, or retry later",
     });
     // The slot was given back: the same caller counts again once the database is free.
     const again = await page(app, 'patient-analyst', 'count=exact');
